@@ -1,0 +1,95 @@
+"""The core endpoints: token, summary, audit trail."""
+
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from core.access import ALL_ROLES, Role
+from core.models import AuditEvent
+from core.selectors import audit_event_list
+from operations.selectors import summary_get
+
+
+class TokenThrottle(AnonRateThrottle):
+    scope = "token"
+
+
+class TokenView(ObtainAuthToken):
+    """POST username and password, get {"token": ...}; then send `Authorization: Token ...`."""
+
+    throttle_classes = [TokenThrottle]
+    permission_classes = []  # the credentials are the check; django-axes locks out guessing
+
+
+class SummaryView(APIView):
+    """Headline figures of the operation (any signed-in role)."""
+
+    read_roles = ALL_ROLES
+
+    @extend_schema(
+        responses=inline_serializer(
+            "Summary",
+            {
+                "officers_total": serializers.IntegerField(),
+                "officers_polres": serializers.IntegerField(),
+                "officers_bko": serializers.IntegerField(),
+                "tps_total": serializers.IntegerField(),
+                "tps_by_category": serializers.DictField(child=serializers.IntegerField()),
+                "dpt_total": serializers.IntegerField(),
+                "incidents_open": serializers.IntegerField(),
+                "alerts_open": serializers.IntegerField(),
+            },
+        )
+    )
+    def get(self, request):
+        return Response(summary_get())
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    object_type = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "id",
+            "at",
+            "actor_username",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "changes",
+            "note",
+        ]
+
+    def get_object_type(self, obj) -> str:
+        ct = obj.content_type
+        return f"{ct.app_label}.{ct.model}" if ct else ""
+
+
+class AuditEventFilter(filters.FilterSet):
+    since = filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
+    until = filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
+    actor = filters.CharFilter(field_name="actor_username")
+    action = filters.CharFilter(field_name="action")
+    object_id = filters.CharFilter(field_name="object_id")
+
+    class Meta:
+        model = AuditEvent
+        fields = ["since", "until", "actor", "action", "object_id"]
+
+
+class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The audit trail, read-only (admin and komando)."""
+
+    read_roles = frozenset({Role.ADMIN, Role.KOMANDO})
+    serializer_class = AuditEventSerializer
+    filterset_class = AuditEventFilter
+    ordering_fields = ["at", "id"]
+
+    def get_queryset(self):
+        return audit_event_list()

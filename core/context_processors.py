@@ -1,0 +1,40 @@
+"""Template context shared by every page: the navigation for the user's roles."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from core.access import Role, primary_role, user_roles
+
+# (url name, label, roles that see the link)
+NAV = [
+    ("landing-komando", _("Pos Komando"), {Role.KOMANDO}),
+    ("landing-intel", _("Intelijen"), {Role.INTEL}),
+    ("landing-lapangan", _("Tugas Saya"), {Role.LAPANGAN}),
+    ("landing-kpu", _("Status Pengamanan"), {Role.PENGHUBUNG_KPU}),
+    ("landing-admin", _("Pengelolaan"), {Role.ADMIN}),
+    ("audit-list", _("Jejak Audit"), {Role.ADMIN, Role.KOMANDO}),
+    ("swagger-ui", _("API"), {Role.ADMIN, Role.KOMANDO, Role.INTEL}),
+]
+
+ROLE_LABELS = {
+    Role.KOMANDO: _("Pos Komando"),
+    Role.INTEL: _("Intelijen"),
+    Role.LAPANGAN: _("Petugas Lapangan"),
+    Role.PENGHUBUNG_KPU: _("Penghubung KPU"),
+    Role.ADMIN: _("Administrator"),
+}
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    roles = user_roles(user)
+    if not roles:
+        return {"nav_items": [], "role_label": ""}
+    path = request.path
+    items = []
+    for name, label, allowed in NAV:
+        if roles & allowed:
+            url = reverse(name)
+            items.append({"url": url, "label": label, "active": path.startswith(url)})
+    role = primary_role(user)
+    return {"nav_items": items, "role_label": ROLE_LABELS.get(role, "")}

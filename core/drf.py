@@ -1,0 +1,39 @@
+"""DRF plumbing shared by every app: pagination and the error mapping.
+
+Kept apart from the views: DRF imports these while it is itself being imported.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+
+from core.models import AppendOnlyError
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus: model validation errors become 400s, append-only writes 409s.
+
+    Every error body carries a stable machine-readable `code` besides the human `detail`.
+    """
+    if isinstance(exc, DjangoValidationError):
+        exc = ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        )
+    if isinstance(exc, AppendOnlyError):
+        return Response({"detail": str(exc), "code": "append_only"}, status=409)
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(response.data, dict) and "code" not in response.data:
+        codes = exc.get_codes() if hasattr(exc, "get_codes") else None
+        if isinstance(codes, str):
+            response.data["code"] = codes
+        elif isinstance(codes, dict):
+            response.data["code"] = "invalid"
+    return response

@@ -1,0 +1,69 @@
+"""Security headers and language selection."""
+
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.utils import translation
+
+
+def _tile_origin() -> str:
+    url = settings.MAP_TILE_URL
+    if not url:
+        return ""
+    parsed = urlparse(url.replace("{s}", "a"))
+    return f"{parsed.scheme}://{parsed.netloc}" if parsed.scheme and parsed.netloc else ""
+
+
+class ContentSecurityPolicyMiddleware:
+    """A Content-Security-Policy that allows no third-party origin.
+
+    Scripts only from our own origin (no inline script); styles from our origin plus inline style
+    attributes, which Leaflet and Swagger UI set; images may also come from the configured map
+    tile server, the one origin an administrator chooses (the post's own).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        tiles = _tile_origin()
+        img = "'self' data: blob:" + (f" {tiles}" if tiles else "")
+        self.policy = "; ".join(
+            [
+                "default-src 'self'",
+                "script-src 'self'",
+                "style-src 'self' 'unsafe-inline'",
+                f"img-src {img}",
+                "font-src 'self' data:",
+                "connect-src 'self'",
+                "object-src 'none'",
+                "base-uri 'self'",
+                "form-action 'self'",
+                "frame-ancestors 'none'",
+            ]
+        )
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", self.policy)
+        return response
+
+
+class LanguageMiddleware:
+    """Bahasa Indonesia unless the user chose otherwise (cookie set by /i18n/setlang/).
+
+    Unlike Django's LocaleMiddleware this ignores the browser's Accept-Language: a command post's
+    machines are often set up in English, and the duty officers work in Indonesian.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.supported = {code for code, _name in settings.LANGUAGES}
+
+    def __call__(self, request):
+        lang = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if lang not in self.supported:
+            lang = settings.LANGUAGE_CODE
+        translation.activate(lang)
+        request.LANGUAGE_CODE = lang
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", lang)
+        return response

@@ -1,0 +1,24 @@
+"""Core Celery tasks."""
+
+import socket
+
+from celery import shared_task
+from django.utils import timezone
+
+from core.models import WorkerHeartbeat
+
+
+@shared_task(name="core.tasks.heartbeat", ignore_result=True)
+def heartbeat() -> str:
+    """Record that a worker on this host is alive; /healthz reports the newest beat."""
+    host = socket.gethostname()
+    WorkerHeartbeat.objects.update_or_create(hostname=host, defaults={"last_seen": timezone.now()})
+    return host
+
+
+@shared_task(name="core.tasks.push_event", ignore_result=True, acks_late=False)
+def push_event(group: str, event: dict) -> None:
+    """Deliver one event to a channel-layer group (a lost push is replayed by `?since=`)."""
+    from core.realtime import realtime_send
+
+    realtime_send(group=group, event=event)

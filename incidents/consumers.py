@@ -1,0 +1,31 @@
+"""WebSocket consumers: the command post's live alert feed."""
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from core.access import OPERATIONAL, user_has_role
+from core.realtime import ALERTS_GROUP
+
+
+class AlertConsumer(AsyncJsonWebsocketConsumer):
+    """/ws/alerts/: komando and intel only; everyone else is refused at the handshake."""
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        allowed = await database_sync_to_async(user_has_role)(user, OPERATIONAL)
+        if not allowed:
+            await self.close(code=4403)
+            return
+        await self.channel_layer.group_add(ALERTS_GROUP, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        await self.channel_layer.group_discard(ALERTS_GROUP, self.channel_name)
+
+    async def receive_json(self, content, **kwargs) -> None:
+        # The feed is one-way; a ping from the client gets a pong so it can watch the link.
+        if isinstance(content, dict) and content.get("type") == "ping":
+            await self.send_json({"type": "pong"})
+
+    async def push_event(self, message: dict) -> None:
+        await self.send_json(message["event"])

@@ -1,0 +1,116 @@
+"""Kota Metro's reference data: kecamatan, kelurahan and the Pemilu 2024 timetable.
+
+Centroids are approximate (read off public maps to about 500 m), good enough to place markers and
+measure distances inside a 69 km2 city; replace them with survey values where they exist.
+Loaded by a data migration and again (idempotently) by seed_demo.
+"""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.utils.text import slugify
+
+WIB = ZoneInfo("Asia/Jakarta")
+
+# kecamatan -> (centroid, [(kelurahan, lat, lon), ...])
+KOTA_METRO: dict[str, tuple[tuple[float, float], list[tuple[str, float, float]]]] = {
+    "Metro Pusat": (
+        (-5.1120, 105.3060),
+        [
+            ("Metro", -5.1135, 105.3065),
+            ("Hadimulyo Barat", -5.1045, 105.2990),
+            ("Hadimulyo Timur", -5.1035, 105.3100),
+            ("Yosomulyo", -5.1195, 105.3175),
+            ("Imopuro", -5.1185, 105.2985),
+        ],
+    ),
+    "Metro Barat": (
+        (-5.1170, 105.2850),
+        [
+            ("Mulyojati", -5.1150, 105.2830),
+            ("Mulyosari", -5.1305, 105.2760),
+            ("Ganjaragung", -5.1235, 105.2915),
+            ("Ganjarasri", -5.1075, 105.2875),
+        ],
+    ),
+    "Metro Timur": (
+        (-5.1120, 105.3290),
+        [
+            ("Tejosari", -5.0995, 105.3380),
+            ("Tejoagung", -5.1115, 105.3325),
+            ("Yosorejo", -5.1050, 105.3250),
+            ("Iringmulyo", -5.1180, 105.3285),
+            ("Yosodadi", -5.1265, 105.3225),
+        ],
+    ),
+    "Metro Utara": (
+        (-5.0850, 105.3000),
+        [
+            ("Purwoasri", -5.0780, 105.3050),
+            ("Banjarsari", -5.0880, 105.2950),
+            ("Purwosari", -5.0905, 105.3150),
+            ("Karangrejo", -5.0820, 105.2820),
+        ],
+    ),
+    "Metro Selatan": (
+        (-5.1470, 105.3060),
+        [
+            ("Sumbersari", -5.1420, 105.3050),
+            ("Rejomulyo", -5.1505, 105.2930),
+            ("Margodadi", -5.1400, 105.3200),
+            ("Margorejo", -5.1555, 105.3100),
+        ],
+    ),
+}
+
+# Registered voters by kecamatan (Pilkada 2024), used for proportions only.
+VOTERS_BY_KECAMATAN = {
+    "Metro Pusat": 40790,
+    "Metro Timur": 30517,
+    "Metro Utara": 25157,
+    "Metro Barat": 21491,
+    "Metro Selatan": 13527,
+}
+
+
+def _wib(y: int, m: int, d: int, hh: int = 0, mm: int = 0) -> dt.datetime:
+    return dt.datetime(y, m, d, hh, mm, tzinfo=WIB)
+
+
+# Pemilu 2024 (PKPU 3/2022). Risk weights: polling day, counting and the results are the peaks.
+PHASES_2024 = [
+    ("kampanye", "Kampanye", _wib(2023, 11, 28), _wib(2024, 2, 10, 23, 59), 1.2),
+    ("masa-tenang", "Masa tenang", _wib(2024, 2, 11), _wib(2024, 2, 13, 23, 59), 1.3),
+    ("pemungutan", "Pemungutan suara", _wib(2024, 2, 14, 7), _wib(2024, 2, 14, 13), 2.0),
+    ("penghitungan", "Penghitungan suara", _wib(2024, 2, 14, 13), _wib(2024, 2, 15, 23, 59), 1.8),
+    ("rekapitulasi", "Rekapitulasi", _wib(2024, 2, 16), _wib(2024, 3, 20, 23, 59), 1.5),
+    ("penetapan", "Penetapan hasil", _wib(2024, 3, 21), _wib(2024, 4, 30, 23, 59), 1.6),
+]
+
+
+def reference_load(apps=None) -> None:
+    """Create or update kecamatan, kelurahan and phases (safe to run any number of times).
+
+    `apps` is the migration's app registry when called from a migration.
+    """
+    if apps is None:
+        from django.apps import apps as django_apps
+
+        apps = django_apps
+    Kecamatan = apps.get_model("operations", "Kecamatan")
+    Kelurahan = apps.get_model("operations", "Kelurahan")
+    ElectionPhase = apps.get_model("operations", "ElectionPhase")
+    for kec_name, ((lat, lon), kels) in KOTA_METRO.items():
+        kec, _ = Kecamatan.objects.update_or_create(
+            code=slugify(kec_name), defaults={"name": kec_name, "lat": lat, "lon": lon}
+        )
+        for kel_name, klat, klon in kels:
+            Kelurahan.objects.update_or_create(
+                code=slugify(kel_name),
+                defaults={"name": kel_name, "kecamatan": kec, "lat": klat, "lon": klon},
+            )
+    for code, name, start, end, weight in PHASES_2024:
+        ElectionPhase.objects.update_or_create(
+            code=code,
+            defaults={"name": name, "starts_at": start, "ends_at": end, "risk_weight": weight},
+        )

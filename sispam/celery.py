@@ -1,0 +1,16 @@
+"""The Celery app. Tasks stay thin: they take ids and call a service."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sispam.settings")
+
+app = Celery("sispam")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# The beat schedule lives in code, next to the tasks it runs.
+app.conf.beat_schedule = {
+    "worker-heartbeat": {"task": "core.tasks.heartbeat", "schedule": 30.0},
+}
