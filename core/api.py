@@ -1,5 +1,7 @@
 """The core endpoints: token, summary, audit trail."""
 
+from axes.handlers.proxy import AxesProxyHandler
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
@@ -23,6 +25,19 @@ class TokenView(ObtainAuthToken):
 
     throttle_classes = [TokenThrottle]
     permission_classes = []  # the credentials are the check; django-axes locks out guessing
+
+    def post(self, request, *args, **kwargs):
+        # The same lockout as the login page, answered as clearly: no side door for guessing.
+        username = str(request.data.get("username", ""))
+        if AxesProxyHandler.is_locked(request._request, credentials={"username": username}):
+            return Response(
+                {
+                    "detail": _("Terlalu banyak percobaan masuk; coba lagi 15 menit lagi."),
+                    "code": "locked_out",
+                },
+                status=429,
+            )
+        return super().post(request, *args, **kwargs)
 
 
 class SummaryView(APIView):

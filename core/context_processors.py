@@ -12,7 +12,7 @@ NAV = [
     ("landing-lapangan", _("Tugas Saya"), {Role.LAPANGAN}),
     ("landing-kpu", _("Status Pengamanan"), {Role.PENGHUBUNG_KPU}),
     ("landing-admin", _("Pengelolaan"), {Role.ADMIN}),
-    ("audit-list", _("Jejak Audit"), {Role.ADMIN, Role.KOMANDO}),
+    ("audit-trail", _("Jejak Audit"), {Role.ADMIN, Role.KOMANDO}),
     ("swagger-ui", _("API"), {Role.ADMIN, Role.KOMANDO, Role.INTEL}),
 ]
 

@@ -239,7 +239,7 @@ STREETS = [
 
 DEMO_USERS = {
     # role (= username): (first name, last name, unit of the linked officer or None)
-    Role.KOMANDO: ("Pos", "Komando", "bag-ops"),
+    Role.KOMANDO: ("Perwira Piket", "Posko", "bag-ops"),
     Role.INTEL: ("Analis", "Intelkam", "sat-intelkam"),
     Role.LAPANGAN: ("Petugas", "Lapangan", "polsek-metro-pusat"),
     Role.PENGHUBUNG_KPU: ("Penghubung", "KPU Kota Metro", None),

@@ -29,6 +29,7 @@ try:
     BEHIND_TLS_PROXY = env.env_bool("BEHIND_TLS_PROXY", default=False)
     HSTS_SECONDS = env.env_int("HSTS_SECONDS", 31536000, minimum=0)
     DB_POOL_MAX = env.env_int("DB_POOL_MAX", 10, minimum=1)
+    DB_POOL_TIMEOUT = env.env_int("DB_POOL_TIMEOUT", 5, minimum=1)
     INCIDENT_VERIFY_MINUTES = env.env_int("INCIDENT_VERIFY_MINUTES", 10, minimum=1)
     ALERT_ACK_MINUTES = env.env_int("ALERT_ACK_MINUTES", 5, minimum=1)
     MAP_TILE_URL = env.env_str("MAP_TILE_URL", "")
@@ -125,7 +126,7 @@ else:
         # psycopg 3 with Django's own pool: under ASGI every request may run in another thread,
         # so persistent per-thread connections (CONN_MAX_AGE) leak; the pool shares them safely.
         DATABASES["default"]["OPTIONS"] = {
-            "pool": {"min_size": 1, "max_size": DB_POOL_MAX, "timeout": 10},
+            "pool": {"min_size": 1, "max_size": DB_POOL_MAX, "timeout": DB_POOL_TIMEOUT},
         }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

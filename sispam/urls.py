@@ -18,6 +18,7 @@ admin.site.site_title = "Sispam"
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
+router.include_format_suffixes = False
 router.register("audit", core_api.AuditEventViewSet, basename="audit")
 router.register("kecamatan", operations_api.KecamatanViewSet, basename="kecamatan")
 router.register("kelurahan", operations_api.KelurahanViewSet, basename="kelurahan")
@@ -44,7 +45,7 @@ urlpatterns = [
     path("lapangan/", core_views.landing_lapangan, name="landing-lapangan"),
     path("kpu/", core_views.landing_kpu, name="landing-kpu"),
     path("pengelolaan/", core_views.landing_admin, name="landing-admin"),
-    path("audit/", core_views.audit_list, name="audit-list"),
+    path("audit/", core_views.audit_list, name="audit-trail"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),

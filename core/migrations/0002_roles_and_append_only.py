@@ -26,7 +26,7 @@ def create_roles(apps, schema_editor):
 
 def add_trigger(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(TRIGGER_SQL)
+        schema_editor.execute(TRIGGER_SQL, params=None)  # the SQL has a literal %
 
 
 def drop_trigger(apps, schema_editor):

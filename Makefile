@@ -1,0 +1,64 @@
+# Sispam: the two commands are `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Tests use the real parts on localhost unless told otherwise.
+TEST_DATABASE_URL ?= postgres://root@127.0.0.1:5432/sispam
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/9
+
+.PHONY: run test install lint format messages check-deploy clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)."; exit 1; }
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	@mkdir -p var
+ifeq ($(strip $(DATABASE_URL)$(REDIS_URL)),)
+	@echo "Embedded default: SQLite, eager Celery, in-memory channel layer (one process)."
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo "Sispam: http://$(HOST):$(PORT)/  logins: komando, intel, lapangan, penghubung_kpu, admin"
+	@echo "demo password: $${DEMO_PASSWORD:-sispam-demo-2024} (demo only)"
+	$(VENV)/bin/uvicorn sispam.asgi:application --host $(HOST) --port $(PORT)
+else
+	@echo "Real stack: PostgreSQL, Redis, ASGI server, Celery worker and beat."
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v 0
+	$(PY) -m sispam.stack --host $(HOST) --port $(PORT)
+endif
+
+test: $(STAMP)
+	@DATABASE_URL="$(TEST_DATABASE_URL)" REDIS_URL="$(TEST_REDIS_URL)" bash scripts/ensure-services
+	DATABASE_URL="$(TEST_DATABASE_URL)" REDIS_URL="$(TEST_REDIS_URL)" DEBUG=1 \
+		$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+messages: $(STAMP)
+	cd $(CURDIR) && $(PY) manage.py makemessages -l en --ignore=.venv --ignore=var
+	$(PY) manage.py compilemessages -l en --ignore=.venv
+
+check-deploy: $(STAMP)
+	DEBUG=0 SECRET_KEY=$$($(PY) -c "import secrets;print(secrets.token_urlsafe(64))") \
+		ALLOWED_HOSTS=sispam.example DATABASE_URL=postgres://root@127.0.0.1/sispam \
+		REDIS_URL=redis://127.0.0.1:6379/0 $(PY) manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf var .pytest_cache

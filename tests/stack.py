@@ -1,0 +1,196 @@
+"""Real processes for the tests: an ASGI server (uvicorn) and a Celery worker.
+
+Both run against the test database pytest-django created and the Redis database the tests use,
+so a test that commits (transactional_db) is seen by them exactly as production would see it.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def database_url_for_tests() -> str:
+    """The URL of the database pytest-django created for this run."""
+    from django.db import connection
+
+    d = connection.settings_dict
+    auth = d["USER"] or ""
+    if d["PASSWORD"]:
+        auth += f":{d['PASSWORD']}"
+    host = d["HOST"] or "127.0.0.1"
+    return f"postgres://{auth}@{host}:{d['PORT'] or 5432}/{d['NAME']}"
+
+
+def stack_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "DATABASE_URL": database_url_for_tests(),
+            "REDIS_URL": os.environ["REDIS_URL"],
+            "DEBUG": "1",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DB_POOL_MAX": "4",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Proc:
+    proc: subprocess.Popen
+    log: Path
+    url: str = ""
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=5)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+def _spawn(name: str, cmd: list[str], env: dict[str, str]) -> Proc:
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = ARTIFACTS / f"{name}.log"
+    handle = log.open("w")
+    proc = subprocess.Popen(  # noqa: S603
+        cmd, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    return Proc(proc=proc, log=log)
+
+
+def start_asgi_server(env: dict[str, str], workers: int = 1) -> Proc:
+    port = free_port()
+    cmd = [
+        str(BIN / "uvicorn"),
+        "sispam.asgi:application",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+    ]
+    server = _spawn(f"asgi-{port}", cmd, env)
+    server.url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.proc.poll() is not None:
+            raise RuntimeError(f"ASGI server exited:\n{server.output()}")
+        try:
+            with urllib.request.urlopen(server.url + "/healthz", timeout=15):  # noqa: S310
+                return server
+        except urllib.error.HTTPError:
+            return server  # it answers (503 is still an answer)
+        except OSError:
+            time.sleep(0.2)
+    server.stop()
+    raise RuntimeError(f"ASGI server did not answer in 30 s:\n{server.output()}")
+
+
+def start_celery_worker(env: dict[str, str], name: str = "test", concurrency: int = 1) -> Proc:
+    cmd = [
+        str(BIN / "celery"),
+        "-A",
+        "sispam",
+        "worker",
+        "--loglevel",
+        "INFO",
+        "--concurrency",
+        str(concurrency),
+        "--hostname",
+        f"{name}@%h",
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    worker = _spawn(f"worker-{name}", cmd, env)
+    from sispam.celery import app
+
+    deadline = time.monotonic() + 40
+    while time.monotonic() < deadline:
+        if worker.proc.poll() is not None:
+            raise RuntimeError(f"Celery worker exited:\n{worker.output()}")
+        replies = app.control.ping(timeout=0.5)
+        if any(name in key for reply in replies for key in reply):
+            return worker
+    worker.stop()
+    raise RuntimeError(f"Celery worker did not answer in 40 s:\n{worker.output()}")
+
+
+def flush_test_redis() -> None:
+    import redis
+
+    redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
+
+
+@pytest.fixture(scope="session")
+def asgi_server(django_db_setup, django_db_blocker):
+    """A uvicorn process serving Sispam over HTTP and WebSocket on the test database."""
+    with django_db_blocker.unblock():
+        env = stack_env()
+    server = start_asgi_server(env)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def celery_worker(django_db_setup, django_db_blocker):
+    """A real Celery worker process consuming from the test Redis; stopped after the test."""
+    with django_db_blocker.unblock():
+        env = stack_env()
+    flush_test_redis()
+    worker = start_celery_worker(env)
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (never `playwright install`: no downloads here)."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: apt-get install -y chromium (see .ci/run)")
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()

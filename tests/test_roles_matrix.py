@@ -1,0 +1,77 @@
+"""Every URL of the app answers each role as docs/roles.md says.
+
+URLs are discovered from the URL conf, so a new page or endpoint without a row in the matrix
+fails here until someone decides who may open it.
+"""
+
+import re
+
+import pytest
+
+from core.services import audit_record
+from operations.models import ElectionPhase, Kecamatan, Kelurahan
+from operations.reference import reference_load
+from tests.stack import ROOT
+from tests.urlmap import discover
+
+COLUMNS = ["anonymous", "komando", "intel", "lapangan", "penghubung_kpu", "admin"]
+
+
+def matrix() -> dict[str, dict[str, str]]:
+    rows = {}
+    for line in (ROOT / "docs" / "roles.md").read_text().splitlines():
+        m = re.match(r"^\| `(/[^`]*)` \|(.*)\|\s*$", line)
+        if m:
+            cells = [c.strip() for c in m.group(2).split("|")]
+            assert len(cells) == len(COLUMNS), f"row {m.group(1)} has {len(cells)} cells"
+            rows[m.group(1)] = dict(zip(COLUMNS, cells, strict=True))
+    return rows
+
+
+MATRIX = matrix()
+
+
+def test_every_url_of_the_app_has_a_row_in_the_matrix_and_every_row_a_url():
+    routes = {route for route, _name in discover()}
+    assert routes - set(MATRIX) == set(), "URLs missing from docs/roles.md"
+    assert set(MATRIX) - routes == set(), "rows in docs/roles.md with no URL"
+
+
+@pytest.fixture
+def samples(personas):
+    """Values for the placeholders of detail routes: one real object of each kind."""
+    reference_load()
+    event = audit_record(actor=personas["admin"], action="test.sample")
+    return {
+        "/api/v1/audit/{pk}/": event.pk,
+        "/api/v1/kecamatan/{pk}/": Kecamatan.objects.first().pk,
+        "/api/v1/kelurahan/{pk}/": Kelurahan.objects.first().pk,
+        "/api/v1/phases/{pk}/": ElectionPhase.objects.first().pk,
+    }
+
+
+@pytest.mark.parametrize("route", sorted(MATRIX))
+def test_each_role_gets_what_the_matrix_says(route, samples, client_for):
+    path = route
+    if "{" in route:
+        assert route in samples, f"add a sample object for {route} in this test"
+        path = re.sub(r"\{\w+\}", str(samples[route]), route)
+    for column, expected in MATRIX[route].items():
+        client = client_for(None if column == "anonymous" else column)
+        response = client.get(path)
+        where = f"GET {path} as {column}"
+        if expected == "login":
+            assert response.status_code == 302, where
+            assert response["Location"].startswith("/accounts/login/"), where
+        else:
+            assert response.status_code == int(expected), f"{where}: {response.status_code}"
+
+
+def test_a_user_without_a_role_is_refused_everywhere_but_the_open_pages(db, client):
+    from tests.conftest import make_user
+
+    client.force_login(make_user("norole", None))
+    assert client.get("/").status_code == 403
+    assert client.get("/komando/").status_code == 403
+    assert client.get("/api/v1/summary/").status_code == 403
+    assert client.get("/healthz").status_code == 200
