@@ -48,9 +48,12 @@ def test_the_database_refuses_a_raw_update_or_delete(personas):
         "UPDATE core_auditevent SET action='y' WHERE id=%s",
         "DELETE FROM core_auditevent WHERE id=%s",
     ):
-        with pytest.raises((IntegrityError, InternalError)), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [event.pk])
+        with (
+            pytest.raises((IntegrityError, InternalError)),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [event.pk])
     assert AuditEvent.objects.get(pk=event.pk).action == "x"
 
 

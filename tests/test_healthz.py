@@ -4,7 +4,7 @@ import json
 import urllib.error
 import urllib.request
 
-from tests.stack import start_asgi_server, stack_env
+from tests.stack import stack_env, start_asgi_server
 
 
 def test_it_reports_every_part_ok_on_the_real_stack(db, client):
