@@ -1,0 +1,17 @@
+# Sispam application image: one image for web (ASGI), worker and beat; configured by env only.
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY pyproject.toml ./
+COPY sispam ./sispam
+COPY core ./core
+COPY personnel ./personnel
+COPY operations ./operations
+COPY incidents ./incidents
+RUN pip install --no-cache-dir .
+COPY . .
+RUN mkdir -p var && DEBUG=1 python manage.py collectstatic --noinput -v 0
+RUN useradd --system --home /app sispam && chown -R sispam /app/var
+USER sispam
+EXPOSE 8000
+CMD ["uvicorn", "sispam.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--workers", "2", "--proxy-headers"]
