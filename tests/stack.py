@@ -51,8 +51,22 @@ def database_url_for_tests() -> str:
     return f"postgres://{auth}@{host}:{d['PORT'] or 5432}/{d['NAME']}"
 
 
+def subprocess_env() -> dict[str, str]:
+    """This process's environment minus what only the test process may have."""
+    return {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+
+
+def run_async(coro):
+    """Run a coroutine to the end from sync code, even while Playwright's loop runs here."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def stack_env(**extra: str) -> dict[str, str]:
-    env = dict(os.environ)
+    env = subprocess_env()
     env.update(
         {
             "DATABASE_URL": database_url_for_tests(),

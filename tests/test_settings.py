@@ -1,18 +1,17 @@
 """Settings come from the environment and fail loudly on a value that cannot be meant."""
 
-import os
 import subprocess
 import sys
 
 import pytest
 
-from tests.stack import ROOT
+from tests.stack import ROOT, subprocess_env
 
 CHECK = [sys.executable, "manage.py", "check"]
 
 
 def run_with(env_changes: dict[str, str | None], cmd=None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in env_changes}
+    env = {k: v for k, v in subprocess_env().items() if k not in env_changes}
     env.update({k: v for k, v in env_changes.items() if v is not None})
     return subprocess.run(  # noqa: S603
         cmd or CHECK, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60

@@ -9,6 +9,7 @@ from django.test import Client
 
 from core.realtime import ALERTS_GROUP, realtime_send
 from tests.conftest import make_user
+from tests.stack import run_async
 
 pytestmark = pytest.mark.stack
 
@@ -51,14 +52,12 @@ def test_a_command_post_user_receives_an_event_published_on_the_channel_layer(
     transactional_db, asgi_server
 ):
     event = {"type": "alert.created", "alert": {"id": 7, "level": "merah"}}
-    received = asyncio.run(
-        _receive_push(ws_url(asgi_server), session_cookie("k1", "komando"), event)
-    )
+    received = run_async(_receive_push(ws_url(asgi_server), session_cookie("k1", "komando"), event))
     assert received == event
 
 
 def test_anonymous_visitors_and_other_roles_are_refused(transactional_db, asgi_server):
     url = ws_url(asgi_server)
-    assert asyncio.run(_is_refused(url, None))
-    assert asyncio.run(_is_refused(url, session_cookie("kpu1", "penghubung_kpu")))
-    assert asyncio.run(_is_refused(url, session_cookie("lap1", "lapangan")))
+    assert run_async(_is_refused(url, None))
+    assert run_async(_is_refused(url, session_cookie("kpu1", "penghubung_kpu")))
+    assert run_async(_is_refused(url, session_cookie("lap1", "lapangan")))
