@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sispam.settings")
 
@@ -14,3 +15,9 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     "worker-heartbeat": {"task": "core.tasks.heartbeat", "schedule": 30.0},
 }
+
+
+@worker_ready.connect
+def _first_heartbeat(sender, **kwargs) -> None:
+    # Report a fresh worker at once rather than at beat's first tick.
+    sender.app.send_task("core.tasks.heartbeat")
