@@ -82,7 +82,8 @@ def role_required(*roles: str) -> Callable:
 
 
 class RolePermission(BasePermission):
-    """API access by role: `read_roles` for safe methods, `write_roles` for the rest.
+    """API access by role: `read_roles` for safe methods, `write_roles` for the rest, and
+    `action_roles[action]` (whatever the method) for a viewset's extra actions.
 
     A view that names no roles is closed to everyone: forgetting is safe, not open.
     """
@@ -90,7 +91,16 @@ class RolePermission(BasePermission):
     def has_permission(self, request, view) -> bool:
         if not request.user or not request.user.is_authenticated:
             return False
-        if request.method in SAFE_METHODS:
+        action_roles = getattr(view, "action_roles", {})
+        action = getattr(view, "action", None)
+        if action is None:
+            # A method the route does not take (GET on a POST-only action): judge it by the
+            # action the route is for, so a role that may not act gets 403, not 405.
+            routed = sorted(set(getattr(view, "action_map", {}).values()) & action_roles.keys())
+            action = routed[0] if routed else None
+        if action in action_roles:
+            roles = action_roles[action]
+        elif request.method in SAFE_METHODS:
             roles = getattr(view, "read_roles", frozenset())
         else:
             roles = getattr(view, "write_roles", frozenset())

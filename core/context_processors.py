@@ -12,6 +12,11 @@ NAV = [
     ("landing-lapangan", _("Tugas Saya"), {Role.LAPANGAN}),
     ("landing-kpu", _("Status Pengamanan"), {Role.PENGHUBUNG_KPU}),
     ("landing-admin", _("Pengelolaan"), {Role.ADMIN}),
+    ("strength", _("Kekuatan"), {Role.KOMANDO, Role.INTEL, Role.ADMIN}),
+    ("roster", _("Personel"), {Role.KOMANDO, Role.INTEL, Role.ADMIN}),
+    ("tps-page", _("TPS"), {Role.KOMANDO, Role.INTEL, Role.ADMIN, Role.PENGHUBUNG_KPU}),
+    ("planner", _("Perencanaan"), {Role.KOMANDO}),
+    ("csv-import", _("Impor"), {Role.KOMANDO, Role.ADMIN}),
     ("audit-trail", _("Jejak Audit"), {Role.ADMIN, Role.KOMANDO}),
     ("swagger-ui", _("API"), {Role.ADMIN, Role.KOMANDO, Role.INTEL}),
 ]

@@ -16,9 +16,19 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from core.access import Role
-from operations.models import Kecamatan, Kelurahan, Tps, TpsCategory
+from operations.models import Kecamatan, Kelurahan, Post, PostKind, Tps
 from operations.reference import VOTERS_BY_KECAMATAN, WIB, reference_load
-from personnel.models import BkoContingent, Officer, OfficerStatus, Rank, Unit, UnitKind
+from operations.vulnerability import vulnerability_category
+from personnel.models import (
+    BkoContingent,
+    BkoRequest,
+    Officer,
+    OfficerStatus,
+    Rank,
+    Satgas,
+    Unit,
+    UnitKind,
+)
 
 SEED = 20240214
 DPT_TOTAL = 128_370
@@ -255,6 +265,7 @@ class DemoResult:
     tps: int
     dpt: int
     users: int
+    posts: int
 
 
 def _weighted(rng: random.Random, pool: list[tuple[Rank, int]]) -> Rank:
@@ -375,7 +386,17 @@ def _officer_rows(rng: random.Random, units: dict[str, Unit]) -> list[Officer]:
     return rows
 
 
-def _contingents(units: dict[str, Unit]) -> None:
+def _users_exist() -> None:
+    """The demo logins exist before anything refers to them (the BKO request names komando)."""
+    User = get_user_model()
+    for role, (first, last, _unit) in DEMO_USERS.items():
+        User.objects.get_or_create(
+            username=role.value,
+            defaults={"first_name": first, "last_name": last, "is_staff": role == Role.ADMIN},
+        )
+
+
+def _contingents(units: dict[str, Unit], request: BkoRequest) -> None:
     arrived = dt.datetime(2024, 2, 12, 8, 0, tzinfo=WIB)
     for code, name, _home, strength, _pool in BKO:
         BkoContingent.objects.update_or_create(
@@ -384,6 +405,7 @@ def _contingents(units: dict[str, Unit]) -> None:
                 "name": name,
                 "home_unit": units[f"{code}-home"],
                 "strength": strength,
+                "request": request,
                 "status": BkoContingent.Status.ARRIVED,
                 "arrived_at": arrived,
                 "released_at": None,
@@ -428,13 +450,7 @@ def _tps_rows(rng: random.Random) -> list[Tps]:
             for number in range(1, per_kel[kel.name] + 1):
                 lat = min(max(rng.gauss(kel.lat, 0.0035), bounds["south"]), bounds["north"])
                 lon = min(max(rng.gauss(kel.lon, 0.0035), bounds["west"]), bounds["east"])
-                roll = rng.random() * (0.6 if kel.name in hot else 1.0)
-                if roll < 0.03:
-                    category = TpsCategory.SANGAT_RAWAN
-                elif roll < 0.14:
-                    category = TpsCategory.RAWAN
-                else:
-                    category = TpsCategory.KURANG_RAWAN
+                indicators = _indicators(rng, hot=kel.name in hot)
                 rows.append(
                     Tps(
                         kelurahan=kel,
@@ -448,7 +464,9 @@ def _tps_rows(rng: random.Random) -> list[Tps]:
                         dpt=min(dpts[idx], TPS_MAX_VOTERS),
                         is_khusus=False,
                         khusus_kind="",
-                        category=category,
+                        indicators=indicators,
+                        category_computed=vulnerability_category(indicators),
+                        category=vulnerability_category(indicators),
                     )
                 )
                 idx += 1
@@ -458,8 +476,38 @@ def _tps_rows(rng: random.Random) -> list[Tps]:
         (_find(rows, "Imopuro"), "rumah sakit", "RSUD Jend. Ahmad Yani Metro"),
     ):
         tps.is_khusus, tps.khusus_kind, tps.address = True, kind, address
-        tps.category = TpsCategory.RAWAN
     return rows
+
+
+# (indicator, chance per TPS); hot kelurahan see each more often.
+INDICATOR_CHANCES = [
+    ("pemilih_tms", 0.06),
+    ("dptb_banyak", 0.05),
+    ("kpps_luar", 0.03),
+    ("listrik_internet", 0.04),
+    ("dekat_posko", 0.06),
+    ("rawan_bencana", 0.02),
+    ("sulit_dijangkau", 0.02),
+    ("logistik", 0.03),
+    ("tidak_netral", 0.015),
+    ("politik_uang", 0.04),
+    ("sara", 0.012),
+    ("riwayat_kekerasan", 0.02),
+    ("intimidasi", 0.02),
+]
+
+
+def _indicators(rng: random.Random, *, hot: bool) -> list[str]:
+    factor = 2.2 if hot else 1.0
+    return sorted(code for code, chance in INDICATOR_CHANCES if rng.random() < chance * factor)
+
+
+# Fixed posts: (name, kind, lat, lon, kecamatan, required, priority). Locations approximate.
+FIXED_POSTS = [
+    ("Kantor KPU Kota Metro", PostKind.KPU, -5.1160, 105.3050, "Metro Pusat", 30, 100),
+    ("Kantor Bawaslu Kota Metro", PostKind.BAWASLU, -5.1125, 105.3000, "Metro Pusat", 10, 90),
+    ("Gudang Logistik KPU", PostKind.GUDANG, -5.1220, 105.3120, "Metro Pusat", 8, 80),
+]
 
 
 def _find(rows: list[Tps], kelurahan: str) -> Tps:
@@ -497,8 +545,102 @@ def _users(units: dict[str, Unit]) -> int:
     return len(DEMO_USERS)
 
 
-OFFICER_FIELDS = ["name", "rank", "unit", "function", "phone", "status", "contingent"]
-TPS_FIELDS = ["address", "lat", "lon", "dpt", "is_khusus", "khusus_kind", "category"]
+def _posts() -> int:
+    rows = list(FIXED_POSTS)
+    for kec in Kecamatan.objects.order_by("name"):
+        rows.append(
+            (f"PPK {kec.name}", PostKind.PPK, kec.lat + 0.001, kec.lon + 0.001, kec.name, 6, 70)
+        )
+        rows.append(
+            (
+                f"Pengawalan logistik {kec.name}",
+                PostKind.PENGAWALAN,
+                kec.lat,
+                kec.lon,
+                kec.name,
+                4,
+                60,
+            )
+        )
+    kecamatan = {k.name: k for k in Kecamatan.objects.all()}
+    for name, kind, lat, lon, kec, required, priority in rows:
+        Post.objects.update_or_create(
+            name=name,
+            kind=kind,
+            defaults={
+                "lat": lat,
+                "lon": lon,
+                "kecamatan": kecamatan[kec],
+                "required_strength": required,
+                "priority": priority,
+                "is_active": True,
+            },
+        )
+    return len(rows)
+
+
+def _bko_request() -> BkoRequest:
+    """The request behind the demo contingents: 300 asked, 260 approved (partial approval)."""
+    komando = get_user_model().objects.get(username=Role.KOMANDO.value)
+    request, _ = BkoRequest.objects.get_or_create(
+        kind="Brimob, Samapta dan Polres tetangga",
+        needed_from=dt.datetime(2024, 2, 12, 6, 0, tzinfo=WIB),
+        defaults={
+            "count": 300,
+            "location": "Kota Metro: KPU, Bawaslu, gudang logistik, TPS rawan",
+            "reason": "Pengamanan pemungutan, penghitungan dan rekapitulasi suara Pemilu 2024.",
+            "needed_until": dt.datetime(2024, 3, 20, 23, 0, tzinfo=WIB),
+            "status": BkoRequest.Status.SEBAGIAN,
+            "approved_count": 260,
+            "decision_note": "Polda Lampung menyetujui 260 personel.",
+            "requested_by": komando,
+            "decided_by": komando,
+            "decided_at": dt.datetime(2024, 2, 5, 10, 0, tzinfo=WIB),
+        },
+    )
+    return request
+
+
+def _satgas_for(
+    officer: Officer, units_by_id: dict[int, Unit], satgas: dict[str, Satgas]
+) -> Satgas:
+    """Put each officer in the satgas his unit's work belongs to."""
+    if officer.contingent_id is not None:
+        return satgas["preventif"]
+    code = units_by_id[officer.unit_id].code
+    for prefix, target in SATGAS_BY_UNIT:
+        if code.startswith(prefix):
+            return satgas[target]
+    return satgas["banops"]
+
+
+SATGAS_BY_UNIT = [
+    ("sat-intelkam", "preemtif"),
+    ("sat-binmas", "preemtif"),
+    ("sat-lantas", "kamseltibcarlantas"),
+    ("sat-reskrim", "gakkum"),
+    ("sat-resnarkoba", "gakkum"),
+    ("si-propam", "gakkum"),
+    ("si-humas", "humas"),
+    ("sat-samapta", "preventif"),
+    ("sat-pamobvit", "preventif"),
+    ("polsek-", "preventif"),
+    ("spkt", "preventif"),
+]
+
+
+OFFICER_FIELDS = ["name", "rank", "unit", "function", "phone", "status", "contingent", "satgas"]
+TPS_FIELDS = [
+    "address",
+    "lat",
+    "lon",
+    "dpt",
+    "is_khusus",
+    "khusus_kind",
+    "indicators",
+    "category_computed",
+    "category",
+]
 
 
 @transaction.atomic
@@ -507,8 +649,13 @@ def demo_seed() -> DemoResult:
     rng = random.Random(SEED)  # noqa: S311 (demo data, not secrets)
     reference_load()
     units = _units()
-    _contingents(units)
+    _users_exist()
+    _contingents(units, _bko_request())
     officers = _officer_rows(rng, units)
+    units_by_id = {u.pk: u for u in units.values()}
+    satgas = {s.code: s for s in Satgas.objects.all()}
+    for officer in officers:
+        officer.satgas = _satgas_for(officer, units_by_id, satgas)
     Officer.objects.bulk_create(
         officers, update_conflicts=True, unique_fields=["nrp"], update_fields=OFFICER_FIELDS
     )
@@ -517,6 +664,7 @@ def demo_seed() -> DemoResult:
         tps, update_conflicts=True, unique_fields=["kelurahan", "number"], update_fields=TPS_FIELDS
     )
     users = _users(units)
+    posts = _posts()
     bko = sum(1 for o in officers if o.contingent is not None)
     return DemoResult(
         units=len(units),
@@ -525,4 +673,5 @@ def demo_seed() -> DemoResult:
         tps=len(tps),
         dpt=sum(t.dpt for t in tps),
         users=users,
+        posts=posts,
     )

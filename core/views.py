@@ -20,7 +20,12 @@ from core.access import LANDING, Role, primary_role, role_required
 from core.models import WorkerHeartbeat
 from core.selectors import audit_event_list
 from incidents.selectors import alert_open_list, incident_list_for_user
-from operations.selectors import kecamatan_summary_list, phase_current, summary_get
+from operations.selectors import (
+    assignment_list_for_user,
+    kecamatan_summary_list,
+    phase_current,
+    summary_get,
+)
 
 HEARTBEAT_FRESH_SECONDS = 90
 
@@ -149,6 +154,9 @@ def landing_lapangan(request):
             "officer": officer,
             "phase": phase_current(),
             "incidents": incident_list_for_user(user=request.user)[:20],
+            "assignments": assignment_list_for_user(user=request.user)
+            .filter(status="active")
+            .select_related("post__kelurahan")[:10],
         },
     )
 

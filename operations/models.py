@@ -97,6 +97,27 @@ class TpsStatus(models.TextChoices):
     DIKIRIM = "dikirim", _("kotak suara dikirim ke PPK")
 
 
+class Indicator(models.TextChoices):
+    """Bawaslu-style TPS vulnerability indicators (2024 mapping: 7 variables, 22 indicators).
+
+    The weights and the rule that turns them into a category are in operations/vulnerability.py.
+    """
+
+    PEMILIH_TMS = "pemilih_tms", _("pemilih tidak memenuhi syarat masih terdaftar")
+    DPTB_BANYAK = "dptb_banyak", _("banyak pemilih DPTb")
+    KPPS_LUAR = "kpps_luar", _("KPPS dari luar wilayah")
+    LISTRIK_INTERNET = "listrik_internet", _("kendala listrik atau internet")
+    DEKAT_POSKO = "dekat_posko", _("dekat posko atau rumah pemenangan")
+    RAWAN_BENCANA = "rawan_bencana", _("daerah rawan bencana")
+    SULIT_DIJANGKAU = "sulit_dijangkau", _("sulit dijangkau")
+    POLITIK_UANG = "politik_uang", _("ada pemberian uang atau barang")
+    RIWAYAT_KEKERASAN = "riwayat_kekerasan", _("riwayat kekerasan di TPS")
+    INTIMIDASI = "intimidasi", _("riwayat intimidasi terhadap penyelenggara")
+    LOGISTIK = "logistik", _("logistik terlambat, rusak atau kurang")
+    TIDAK_NETRAL = "tidak_netral", _("aparat atau pejabat tidak netral")
+    SARA = "sara", _("hasutan SARA")
+
+
 class Tps(models.Model):
     """A polling station (Tempat Pemungutan Suara)."""
 
@@ -112,6 +133,24 @@ class Tps(models.Model):
     khusus_kind = models.CharField(
         _("jenis TPS khusus"), max_length=64, blank=True, help_text=_("lapas, rumah sakit, ...")
     )
+    indicators = models.JSONField(
+        _("indikator kerawanan"), default=list, blank=True, help_text=_("kode indikator")
+    )
+    category_computed = models.CharField(
+        _("kategori menurut indikator"),
+        max_length=16,
+        choices=TpsCategory.choices,
+        default=TpsCategory.KURANG_RAWAN,
+    )
+    category_override = models.CharField(
+        _("kategori ditetapkan pos komando"),
+        max_length=16,
+        choices=TpsCategory.choices,
+        blank=True,
+    )
+    override_reason = models.CharField(_("alasan penetapan"), max_length=255, blank=True)
+    # The category in force (the override if any, else the computed one), kept in a column so
+    # that maps, filters and the planner read it without recomputing.
     category = models.CharField(
         _("kategori kerawanan"),
         max_length=16,
@@ -136,3 +175,198 @@ class Tps(models.Model):
 
     def clean(self) -> None:
         validate_in_city(self.lat, self.lon)
+
+
+class PostKind(models.TextChoices):
+    TPS = "tps", _("klaster TPS")
+    KPU = "kpu", _("kantor KPU")
+    BAWASLU = "bawaslu", _("kantor Bawaslu")
+    PPK = "ppk", _("tempat rekapitulasi PPK")
+    GUDANG = "gudang", _("gudang logistik")
+    PENGAWALAN = "pengawalan", _("pengawalan logistik")
+    RUMAH_CALON = "rumah_calon", _("rumah calon")
+    LAINNYA = "lainnya", _("lainnya")
+
+
+class Post(models.Model):
+    """A security post (pos pengamanan): a TPS cluster or a fixed place to guard."""
+
+    kind = models.CharField(_("jenis"), max_length=16, choices=PostKind.choices, db_index=True)
+    name = models.CharField(_("nama"), max_length=160)
+    kelurahan = models.ForeignKey(
+        Kelurahan,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="posts",
+        verbose_name=_("kelurahan"),
+    )
+    kecamatan = models.ForeignKey(
+        Kecamatan,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="posts",
+        verbose_name=_("kecamatan"),
+    )
+    lat = models.FloatField(_("lintang"))
+    lon = models.FloatField(_("bujur"))
+    required_strength = models.PositiveSmallIntegerField(_("kekuatan dibutuhkan"))
+    priority = models.SmallIntegerField(
+        _("prioritas"), default=0, help_text=_("lebih tinggi diisi lebih dulu oleh perencana")
+    )
+    tps = models.ManyToManyField(Tps, blank=True, related_name="posts", verbose_name=_("TPS"))
+    # The planner's stable cluster key for a TPS cluster post (unique among them).
+    plan_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    is_active = models.BooleanField(_("aktif"), default=True)
+
+    class Meta:
+        ordering = ["-priority", "kind", "name"]
+        verbose_name = _("pos pengamanan")
+        verbose_name_plural = _("pos pengamanan")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        validate_in_city(self.lat, self.lon)
+
+
+class Assignment(models.Model):
+    """An officer at a post for a time window. An officer is never in two places at once
+    (operations.services.assignment_create checks it under a lock on the officer)."""
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", _("manual")
+        PLANNER = "planner", _("perencana")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("aktif")
+        CANCELLED = "cancelled", _("dibatalkan")
+
+    officer = models.ForeignKey(
+        "personnel.Officer",
+        on_delete=models.PROTECT,
+        related_name="assignments",
+        verbose_name=_("personel"),
+    )
+    post = models.ForeignKey(
+        Post, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("pos")
+    )
+    starts_at = models.DateTimeField(_("mulai"))
+    ends_at = models.DateTimeField(_("selesai"))
+    source = models.CharField(_("sumber"), max_length=8, choices=Source.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True
+    )
+    reason = models.CharField(_("alasan"), max_length=255, blank=True)
+    plan = models.ForeignKey(
+        "DeploymentPlan",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assignments",
+        verbose_name=_("rencana"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dibuat oleh"),
+    )
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        verbose_name = _("penugasan")
+        verbose_name_plural = _("penugasan")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="assignment_window"
+            )
+        ]
+        indexes = [models.Index(fields=["officer", "status", "starts_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.officer_id} @ {self.post_id}"
+
+
+class DeploymentPattern(models.Model):
+    """How many officers guard how many TPS, per category: configuration, not code."""
+
+    name = models.CharField(_("nama"), max_length=120, unique=True)
+    rules = models.JSONField(
+        _("aturan"),
+        help_text=_('{"kurang_rawan": {"officers": 2, "max_tps": 20, "min_tps": 12}, ...}'),
+    )
+    is_default = models.BooleanField(_("bawaan"), default=False)
+    description = models.TextField(_("keterangan"), blank=True)
+
+    class Meta:
+        ordering = ["-is_default", "name"]
+        verbose_name = _("pola pengamanan TPS")
+        verbose_name_plural = _("pola pengamanan TPS")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=models.Q(is_default=True),
+                name="one_default_pattern",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DeploymentPlan(models.Model):
+    """One run of the planner: its parameters, its result, and whether it was accepted."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draf")
+        ACCEPTED = "accepted", _("diterapkan")
+        SUPERSEDED = "superseded", _("digantikan")
+
+    pattern = models.ForeignKey(
+        DeploymentPattern,
+        on_delete=models.PROTECT,
+        related_name="plans",
+        verbose_name=_("pola"),
+    )
+    reserve_share = models.FloatField(_("porsi cadangan"))
+    starts_at = models.DateTimeField(_("mulai tugas"))
+    ends_at = models.DateTimeField(_("selesai tugas"))
+    keep_manual = models.BooleanField(_("pertahankan penugasan manual"), default=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    coverage = models.JSONField(_("cakupan"), default=dict)
+    result = models.JSONField(_("hasil"), default=dict)
+    duration_ms = models.PositiveIntegerField(_("durasi (ms)"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dibuat oleh"),
+    )
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("diterapkan oleh"),
+    )
+    accepted_at = models.DateTimeField(_("diterapkan"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("rencana penempatan")
+        verbose_name_plural = _("rencana penempatan")
+
+    def __str__(self) -> str:
+        return f"Rencana #{self.pk}"

@@ -88,8 +88,45 @@ PHASES_2024 = [
 ]
 
 
+# The six satgas of Operasi Mantap Brata at Polres level.
+SATGAS = [
+    ("preemtif", "Preemtif"),
+    ("preventif", "Preventif"),
+    ("kamseltibcarlantas", "Kamseltibcarlantas"),
+    ("gakkum", "Gakkum"),
+    ("humas", "Humas"),
+    ("banops", "Banops"),
+]
+
+# TPS security patterns: Polda Lampung 2024 (the default) and Polres Metro Pilkada 2020.
+PATTERNS = [
+    (
+        "Polda Lampung 2024",
+        True,
+        {
+            "kurang_rawan": {"officers": 2, "max_tps": 20, "min_tps": 12},
+            "rawan": {"officers": 2, "max_tps": 2, "min_tps": 1},
+            "sangat_rawan": {"officers": 2, "max_tps": 1, "min_tps": 1},
+            "khusus": {"officers": 2, "max_tps": 1, "min_tps": 1},
+        },
+        "Skema pengamanan TPS Polda Lampung, Pemilu 2024 (Tribratanews Polda Lampung).",
+    ),
+    (
+        "Polres Metro Pilkada 2020",
+        False,
+        {
+            "kurang_rawan": {"officers": 2, "max_tps": 5, "min_tps": 1},
+            "rawan": {"officers": 2, "max_tps": 5, "min_tps": 1},
+            "sangat_rawan": {"officers": 2, "max_tps": 1, "min_tps": 1},
+            "khusus": {"officers": 2, "max_tps": 1, "min_tps": 1},
+        },
+        "2 personel Polri dan 10 Linmas per 5 TPS (Polres Metro, Pilkada 2020).",
+    ),
+]
+
+
 def reference_load(apps=None) -> None:
-    """Create or update kecamatan, kelurahan and phases (safe to run any number of times).
+    """Create or update kecamatan, kelurahan, phases, satgas and the TPS patterns (idempotent).
 
     `apps` is the migration's app registry when called from a migration.
     """
@@ -97,6 +134,19 @@ def reference_load(apps=None) -> None:
         from django.apps import apps as django_apps
 
         apps = django_apps
+    places_load(apps)
+    Satgas = apps.get_model("personnel", "Satgas")
+    for order, (code, name) in enumerate(SATGAS, start=1):
+        Satgas.objects.update_or_create(code=code, defaults={"name": name, "order": order})
+    Pattern = apps.get_model("operations", "DeploymentPattern")
+    for name, default, rules, description in PATTERNS:
+        Pattern.objects.update_or_create(
+            name=name, defaults={"is_default": default, "rules": rules, "description": description}
+        )
+
+
+def places_load(apps) -> None:
+    """Kecamatan, kelurahan and the election phases (what migration 0002 loads)."""
     Kecamatan = apps.get_model("operations", "Kecamatan")
     Kelurahan = apps.get_model("operations", "Kelurahan")
     ElectionPhase = apps.get_model("operations", "ElectionPhase")

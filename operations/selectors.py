@@ -78,3 +78,134 @@ def phase_current(at=None) -> ElectionPhase | None:
         .order_by("-starts_at")
         .first()
     )
+
+
+def planner_input_build(*, pattern, reserve_share: float, starts_at, ends_at, keep_manual: bool):
+    """The planner's input from the database: TPS, fixed posts, available officers, pins.
+
+    Available: status siaga or bertugas, and for BKO a contingent that has arrived and not been
+    released. Manual assignments overlapping the window become pins when kept (or make the
+    officer unavailable when their post is not one the planner fills); the planner's own earlier
+    assignments are replaced, so they neither pin nor block.
+    """
+    from operations import planner
+    from operations.models import Assignment, Post, PostKind
+    from personnel.models import BkoContingent, OfficerStatus, UnitKind
+
+    tps = [
+        planner.PlanTps(
+            id=t["id"],
+            kelurahan=t["kelurahan__name"],
+            kecamatan=t["kelurahan__kecamatan__name"],
+            lat=t["lat"],
+            lon=t["lon"],
+            category="khusus" if t["is_khusus"] else t["category"],
+        )
+        for t in Tps.objects.values(
+            "id",
+            "kelurahan__name",
+            "kelurahan__kecamatan__name",
+            "lat",
+            "lon",
+            "is_khusus",
+            "category",
+        )
+    ]
+    posts = [
+        planner.PlanPost(
+            key=f"post-{p.pk}",
+            name=p.name,
+            kecamatan=p.kecamatan.name if p.kecamatan else None,
+            lat=p.lat,
+            lon=p.lon,
+            required=p.required_strength,
+            priority=p.priority,
+        )
+        for p in Post.objects.filter(is_active=True)
+        .exclude(kind=PostKind.TPS)
+        .select_related("kecamatan")
+    ]
+    officers_qs = (
+        Officer.objects.filter(status__in=[OfficerStatus.SIAGA, OfficerStatus.BERTUGAS])
+        .filter(Q(contingent__isnull=True) | Q(contingent__status=BkoContingent.Status.ARRIVED))
+        .values("id", "rank", "unit__name", "unit__kind", "unit__kecamatan__name", "contingent_id")
+    )
+    officers = []
+    for o in officers_qs:
+        if o["contingent_id"] is not None:
+            tier = "bko"
+        elif o["unit__kind"] == UnitKind.POLSEK:
+            tier = "polsek"
+        else:
+            tier = "polres"
+        officers.append(
+            planner.PlanOfficer(
+                id=o["id"],
+                tier=tier,
+                kecamatan=o["unit__kecamatan__name"] if tier == "polsek" else None,
+                unit=o["unit__name"],
+                rank=o["rank"],
+            )
+        )
+    pins: dict[int, str] = {}
+    if keep_manual:
+        manual = Assignment.objects.filter(
+            status=Assignment.Status.ACTIVE,
+            source=Assignment.Source.MANUAL,
+            starts_at__lt=ends_at,
+            ends_at__gt=starts_at,
+        ).values("officer_id", "post_id", "post__kind", "post__plan_key", "post__is_active")
+        busy = set()
+        for a in manual:
+            if not a["post__is_active"]:
+                busy.add(a["officer_id"])
+            elif a["post__kind"] == PostKind.TPS:
+                if a["post__plan_key"]:
+                    pins[a["officer_id"]] = a["post__plan_key"]
+                else:
+                    busy.add(a["officer_id"])
+            else:
+                pins[a["officer_id"]] = f"post-{a['post_id']}"
+        officers = [o for o in officers if o.id not in busy]
+    rules = {
+        cat: planner.PatternRule(
+            officers=int(r["officers"]), max_tps=int(r["max_tps"]), min_tps=int(r.get("min_tps", 1))
+        )
+        for cat, r in pattern.rules.items()
+    }
+    return planner.PlanInput(
+        tps=tps,
+        officers=officers,
+        posts=posts,
+        pattern=rules,
+        reserve_share=reserve_share,
+        pins=pins,
+    )
+
+
+def assignment_list_for_user(*, user):
+    """Assignments `user` may see: all for komando, intel and admin; his own for a field officer;
+    none for the KPU liaison (they name officers)."""
+    from core.access import Role, user_roles
+    from operations.models import Assignment
+
+    roles = user_roles(user)
+    qs = Assignment.objects.select_related("officer", "post").order_by("starts_at", "id")
+    if roles & {Role.KOMANDO, Role.INTEL, Role.ADMIN}:
+        return qs
+    if Role.LAPANGAN in roles:
+        return qs.filter(officer__user=user)
+    return qs.none()
+
+
+def operation_window_default():
+    """H-1 to H+1 around polling day (00:00 the day before to 23:59 the day after, WIB), the
+    three days Polda Lampung kept officers on TPS duty; from now for three days without one."""
+    import datetime as dt
+
+    polling = ElectionPhase.objects.filter(code="pemungutan").first()
+    if polling is None:
+        start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+        return start, start + dt.timedelta(days=3) - dt.timedelta(minutes=1)
+    day = timezone.localtime(polling.starts_at).replace(hour=0, minute=0, second=0, microsecond=0)
+    return day - dt.timedelta(days=1), day + dt.timedelta(days=2) - dt.timedelta(minutes=1)

@@ -75,6 +75,80 @@ class Unit(models.Model):
         return self.name
 
 
+class Satgas(models.Model):
+    """A task force of Operasi Mantap Brata at Polres level (six of them)."""
+
+    code = models.SlugField(_("kode"), max_length=32, unique=True)
+    name = models.CharField(_("nama"), max_length=64)
+    order = models.PositiveSmallIntegerField(_("urutan"), default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = _("satgas")
+        verbose_name_plural = _("satgas")
+
+    def __str__(self) -> str:
+        return f"Satgas {self.name}"
+
+
+class BkoRequest(models.Model):
+    """A request from the Polres to Polda for reinforcements, and Polda's decision on it."""
+
+    class Status(models.TextChoices):
+        DIAJUKAN = "diajukan", _("diajukan")
+        DISETUJUI = "disetujui", _("disetujui")
+        SEBAGIAN = "sebagian", _("disetujui sebagian")
+        DITOLAK = "ditolak", _("ditolak")
+
+    kind = models.CharField(
+        _("jenis pasukan"), max_length=64, help_text=_("Brimob, Samapta, Dalmas, ...")
+    )
+    count = models.PositiveIntegerField(_("jumlah diminta"))
+    location = models.CharField(_("lokasi penugasan"), max_length=200)
+    reason = models.TextField(_("alasan"))
+    needed_from = models.DateTimeField(_("dibutuhkan mulai"))
+    needed_until = models.DateTimeField(_("dibutuhkan sampai"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DIAJUKAN
+    )
+    approved_count = models.PositiveIntegerField(_("jumlah disetujui"), default=0)
+    decision_note = models.TextField(_("catatan keputusan Polda"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("diajukan oleh"),
+    )
+    requested_at = models.DateTimeField(_("diajukan pada"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dicatat oleh"),
+    )
+    decided_at = models.DateTimeField(_("diputuskan pada"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("permintaan BKO")
+        verbose_name_plural = _("permintaan BKO")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(needed_until__gte=models.F("needed_from")),
+                name="bko_request_window",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(approved_count__lte=models.F("count")),
+                name="bko_request_approved_le_count",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"BKO {self.kind} x{self.count}"
+
+
 class BkoContingent(models.Model):
     """Reinforcements placed under Polres Metro's operational control (Bawah Kendali Operasi)."""
 
@@ -88,7 +162,15 @@ class BkoContingent(models.Model):
     home_unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, related_name="contingents", verbose_name=_("satuan asal")
     )
-    strength = models.PositiveIntegerField(_("kekuatan"))
+    strength = models.PositiveIntegerField(_("kekuatan"), help_text=_("jumlah yang dijanjikan"))
+    request = models.ForeignKey(
+        BkoRequest,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contingents",
+        verbose_name=_("permintaan"),
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.EXPECTED
     )
@@ -133,6 +215,14 @@ class Officer(models.Model):
         default=OfficerStatus.SIAGA,
         db_index=True,
     )
+    satgas = models.ForeignKey(
+        Satgas,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="officers",
+        verbose_name=_("satgas"),
+    )
     contingent = models.ForeignKey(
         BkoContingent,
         on_delete=models.PROTECT,
@@ -161,3 +251,34 @@ class Officer(models.Model):
     @property
     def is_bko(self) -> bool:
         return self.contingent_id is not None
+
+
+class OfficerStatusChange(models.Model):
+    """One change of an officer's status: the history the strength figures are built from."""
+
+    officer = models.ForeignKey(
+        Officer,
+        on_delete=models.PROTECT,
+        related_name="status_changes",
+        verbose_name=_("personel"),
+    )
+    from_status = models.CharField(_("dari"), max_length=16, choices=OfficerStatus.choices)
+    to_status = models.CharField(_("menjadi"), max_length=16, choices=OfficerStatus.choices)
+    at = models.DateTimeField(_("waktu"), auto_now_add=True, db_index=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("oleh"),
+    )
+    note = models.CharField(_("keterangan"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("riwayat status")
+        verbose_name_plural = _("riwayat status")
+
+    def __str__(self) -> str:
+        return f"{self.officer_id}: {self.from_status} -> {self.to_status}"

@@ -207,6 +207,19 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["core.access.IsSignedIn"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a field called "status" (or a category) with different choices: name
+    # each choice set once so the schema (and the deploy check) stays unambiguous.
+    "ENUM_NAME_OVERRIDES": {
+        "TpsCategoryEnum": "operations.models.TpsCategory",
+        "TpsStatusEnum": "operations.models.TpsStatus",
+        "OfficerStatusEnum": "personnel.models.OfficerStatus",
+        "BkoRequestStatusEnum": "personnel.models.BkoRequest.Status",
+        "ContingentStatusEnum": "personnel.models.BkoContingent.Status",
+        "AssignmentStatusEnum": "operations.models.Assignment.Status",
+        "PlanStatusEnum": "operations.models.DeploymentPlan.Status",
+        "IncidentStatusEnum": "incidents.models.IncidentStatus",
+        "AlertStatusEnum": "incidents.models.AlertStatus",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------------

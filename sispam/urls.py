@@ -12,6 +12,9 @@ import personnel.admin  # noqa: F401
 from core import api as core_api
 from core import views as core_views
 from operations import api as operations_api
+from operations import views as operations_views
+from personnel import api as personnel_api
+from personnel import views as personnel_views
 
 admin.site.site_header = "Sispam: administrasi"
 admin.site.site_title = "Sispam"
@@ -23,10 +26,19 @@ router.register("audit", core_api.AuditEventViewSet, basename="audit")
 router.register("kecamatan", operations_api.KecamatanViewSet, basename="kecamatan")
 router.register("kelurahan", operations_api.KelurahanViewSet, basename="kelurahan")
 router.register("phases", operations_api.ElectionPhaseViewSet, basename="phase")
+router.register("units", personnel_api.UnitViewSet, basename="unit")
+router.register("officers", personnel_api.OfficerViewSet, basename="officer")
+router.register("bko/requests", personnel_api.BkoRequestViewSet, basename="bko-request")
+router.register("bko/contingents", personnel_api.BkoContingentViewSet, basename="bko-contingent")
+router.register("tps", operations_api.TpsViewSet, basename="tps")
+router.register("posts", operations_api.PostViewSet, basename="post")
+router.register("assignments", operations_api.AssignmentViewSet, basename="assignment")
+router.register("plans", operations_api.PlanViewSet, basename="plan")
 
 api_v1 = [
     path("auth/token/", core_api.TokenView.as_view(), name="api-token"),
     path("summary/", core_api.SummaryView.as_view(), name="api-summary"),
+    path("strength/", personnel_api.StrengthView.as_view(), name="api-strength"),
     *router.urls,
 ]
 
@@ -46,6 +58,21 @@ urlpatterns = [
     path("kpu/", core_views.landing_kpu, name="landing-kpu"),
     path("pengelolaan/", core_views.landing_admin, name="landing-admin"),
     path("audit/", core_views.audit_list, name="audit-trail"),
+    path("personel/", personnel_views.roster, name="roster"),
+    path("personel/kekuatan/", personnel_views.strength, name="strength"),
+    path("personel/bko/", personnel_views.bko, name="bko"),
+    path("personel/ekspor.csv", personnel_views.officers_csv, name="officers-export"),
+    path("impor/", personnel_views.csv_import, name="csv-import"),
+    path("operasi/tps/", operations_views.tps_list, name="tps-page"),
+    path("operasi/tps/<int:pk>/", operations_views.tps_detail, name="tps-page-detail"),
+    path("operasi/tps/ekspor.csv", personnel_views.tps_csv, name="tps-export"),
+    path("operasi/perencanaan/", operations_views.planner_page, name="planner"),
+    path("operasi/perencanaan/<int:pk>/", operations_views.plan_detail, name="plan-page"),
+    path(
+        "operasi/perencanaan/<int:pk>/terapkan/",
+        operations_views.plan_accept_view,
+        name="plan-page-accept",
+    ),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),

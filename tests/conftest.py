@@ -55,7 +55,9 @@ def client_for(personas):
     def make(role: str | None):
         client = Client()
         if role is not None:
-            client.force_login(personas[role])
+            user = personas[role]
+            # Fresh from the database: seed_demo may have reset the persona's password.
+            client.force_login(type(user).objects.get(pk=user.pk))
         return client
 
     return make

@@ -4,13 +4,25 @@ URLs are discovered from the URL conf, so a new page or endpoint without a row i
 fails here until someone decides who may open it.
 """
 
+import datetime as dt
 import re
 
 import pytest
+from django.utils import timezone
 
 from core.services import audit_record
-from operations.models import ElectionPhase, Kecamatan, Kelurahan
+from operations.models import (
+    Assignment,
+    DeploymentPattern,
+    DeploymentPlan,
+    ElectionPhase,
+    Kecamatan,
+    Kelurahan,
+    Post,
+    Tps,
+)
 from operations.reference import reference_load
+from personnel.models import BkoContingent, BkoRequest, Officer, Unit, UnitKind
 from tests.stack import ROOT
 from tests.urlmap import discover
 
@@ -42,7 +54,57 @@ def samples(personas):
     """Values for the placeholders of detail routes: one real object of each kind."""
     reference_load()
     event = audit_record(actor=personas["admin"], action="test.sample")
+    kel = Kelurahan.objects.get(name="Metro")
+    unit = Unit.objects.create(code="sat-samapta", name="Sat Samapta", kind=UnitKind.SAT)
+    home = Unit.objects.create(code="brimob", name="Sat Brimob", kind=UnitKind.EXTERNAL)
+    officer = Officer.objects.create(nrp="90010001", name="Budi", rank=8, unit=unit)
+    now = timezone.now()
+    request = BkoRequest.objects.create(
+        kind="Brimob",
+        count=10,
+        location="KPU",
+        reason="x",
+        needed_from=now,
+        needed_until=now + dt.timedelta(days=1),
+        requested_by=personas["komando"],
+    )
+    contingent = BkoContingent.objects.create(code="c1", name="C1", home_unit=home, strength=10)
+    tps = Tps.objects.create(kelurahan=kel, number=1, lat=-5.113, lon=105.306, dpt=250)
+    post = Post.objects.create(kind="kpu", name="KPU", lat=-5.116, lon=105.305, required_strength=4)
+    assignment = Assignment.objects.create(
+        officer=officer,
+        post=post,
+        starts_at=now,
+        ends_at=now + dt.timedelta(hours=8),
+        source="manual",
+    )
+    plan = DeploymentPlan.objects.create(
+        pattern=DeploymentPattern.objects.get(is_default=True),
+        reserve_share=0.1,
+        starts_at=now,
+        ends_at=now + dt.timedelta(days=1),
+    )
     return {
+        "/api/v1/units/{pk}/": unit.pk,
+        "/api/v1/officers/{pk}/": officer.pk,
+        "/api/v1/officers/{pk}/history/": officer.pk,
+        "/api/v1/officers/{pk}/status/": officer.pk,
+        "/api/v1/bko/requests/{pk}/": request.pk,
+        "/api/v1/bko/requests/{pk}/decide/": request.pk,
+        "/api/v1/bko/contingents/{pk}/": contingent.pk,
+        "/api/v1/bko/contingents/{pk}/check-in/": contingent.pk,
+        "/api/v1/bko/contingents/{pk}/release/": contingent.pk,
+        "/api/v1/tps/{pk}/": tps.pk,
+        "/api/v1/tps/{pk}/indicators/": tps.pk,
+        "/api/v1/tps/{pk}/override/": tps.pk,
+        "/api/v1/posts/{pk}/": post.pk,
+        "/api/v1/assignments/{pk}/": assignment.pk,
+        "/api/v1/assignments/{pk}/cancel/": assignment.pk,
+        "/api/v1/plans/{pk}/": plan.pk,
+        "/api/v1/plans/{pk}/accept/": plan.pk,
+        "/operasi/tps/{pk}/": tps.pk,
+        "/operasi/perencanaan/{pk}/": plan.pk,
+        "/operasi/perencanaan/{pk}/terapkan/": plan.pk,
         "/api/v1/audit/{pk}/": event.pk,
         "/api/v1/kecamatan/{pk}/": Kecamatan.objects.first().pk,
         "/api/v1/kelurahan/{pk}/": Kelurahan.objects.first().pk,

@@ -4,9 +4,9 @@ from django.db import migrations
 
 
 def load(apps, schema_editor):
-    from operations.reference import reference_load
+    from operations.reference import places_load
 
-    reference_load(apps)
+    places_load(apps)
 
 
 class Migration(migrations.Migration):

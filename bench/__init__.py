@@ -1,0 +1,1 @@
+"""Benchmarks: scripts run by hand, importable by tests for their synthetic inputs."""
