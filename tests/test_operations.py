@@ -244,3 +244,24 @@ def test_the_liaison_sees_posts_with_counts_but_no_officer_anywhere(api_for, off
     assert officer.name not in body and officer.nrp not in body
     assert api.get("/api/v1/assignments/").status_code == 403
     assert api.get("/api/v1/officers/").status_code == 403
+
+
+def test_the_import_page_reports_bad_rows_by_line_and_changes_nothing(client_for, kel):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    good = "kelurahan,number,lat,lon,dpt\nMetro,1,-5.1135,105.3065,250\n"
+    bad = good + "Metro,2,-5.1135,105.3065,-3\nAtlantis,3,-5.11,105.30,200\n"
+    client = client_for("komando")
+    response = client.post("/impor/", {"kind": "tps", "file": SimpleUploadedFile(
+        "tps.csv", bad.encode(), content_type="text/csv")})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Atlantis" in page and ">3<" in page and ">4<" in page
+    assert not Tps.objects.exists()
+    response = client.post("/impor/", {"kind": "tps", "file": SimpleUploadedFile(
+        "tps.csv", good.encode(), content_type="text/csv")})
+    assert response.status_code == 302
+    assert Tps.objects.count() == 1
+    export = client.get("/operasi/tps/ekspor.csv")
+    assert export["Content-Type"].startswith("text/csv")
+    assert "Metro,1," in export.content.decode()
