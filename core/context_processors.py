@@ -15,6 +15,8 @@ NAV = [
     ("strength", _("Kekuatan"), {Role.KOMANDO, Role.INTEL, Role.ADMIN}),
     ("roster", _("Personel"), {Role.KOMANDO, Role.INTEL, Role.ADMIN}),
     ("tps-page", _("TPS"), {Role.KOMANDO, Role.INTEL, Role.ADMIN, Role.PENGHUBUNG_KPU}),
+    ("incident-page", _("Kejadian"), {Role.KOMANDO, Role.INTEL}),
+    ("report-form", _("Lapor"), {Role.LAPANGAN}),
     ("planner", _("Perencanaan"), {Role.KOMANDO}),
     ("csv-import", _("Impor"), {Role.KOMANDO, Role.ADMIN}),
     ("audit-trail", _("Jejak Audit"), {Role.ADMIN, Role.KOMANDO}),

@@ -1,12 +1,11 @@
-"""Incidents reported from the field and alerts raised for the command post.
-
-The foundation holds what the summary and the live channel need; the incidents and
-early-warning issues build the full workflow on these tables.
-"""
+"""Incidents reported from the field, the command post's response to them, and alerts."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from core.models import AppendOnlyModel
 
 
 class CrowdColour(models.TextChoices):
@@ -43,6 +42,14 @@ OPEN_INCIDENT_STATUSES = (
     IncidentStatus.DIVERIFIKASI,
     IncidentStatus.DITANGANI,
 )
+
+
+class ControlLevel(models.TextChoices):
+    """Who holds control of the response (Perkap 16/2006: it moves up as the crowd worsens)."""
+
+    KAPOLSEK = "kapolsek", _("Kapolsek")
+    KAPOLRES = "kapolres", _("Kapolres")
+    KAPOLDA = "kapolda", _("Kapolda")
 
 
 class Incident(models.Model):
@@ -87,14 +94,41 @@ class Incident(models.Model):
         verbose_name=_("pelapor"),
     )
     is_exercise = models.BooleanField(_("latihan"), default=False, db_index=True)
+    post = models.ForeignKey(
+        "operations.Post",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="incidents",
+        verbose_name=_("pos"),
+    )
+    outside_city = models.BooleanField(_("di luar kota"), default=False)
+    # The client's key for this submission (Idempotency-Key); a retry returns the first result.
+    idempotency_key = models.CharField(max_length=80, unique=True, null=True, blank=True)
+    request_hash = models.CharField(max_length=64, blank=True)
+    verify_due_at = models.DateTimeField(_("batas verifikasi"), null=True, blank=True)
+    overdue_at = models.DateTimeField(_("terlambat sejak"), null=True, blank=True)
+    rejected_reason = models.CharField(_("alasan ditolak"), max_length=255, blank=True)
+    control = models.CharField(
+        _("kendali"), max_length=10, choices=ControlLevel.choices, default=ControlLevel.KAPOLSEK
+    )
+    first_on_scene_at = models.DateTimeField(_("pertama tiba"), null=True, blank=True)
 
     class Meta:
         ordering = ["-reported_at", "-id"]
         verbose_name = _("kejadian")
         verbose_name_plural = _("kejadian")
+        indexes = [models.Index(fields=["status", "verify_due_at"])]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_type_display()}"
+
+    @property
+    def response_seconds(self) -> int | None:
+        """On scene minus reported: the response time the command post is judged by."""
+        if self.first_on_scene_at is None:
+            return None
+        return int((self.first_on_scene_at - self.reported_at).total_seconds())
 
 
 class AlertLevel(models.TextChoices):
@@ -119,6 +153,8 @@ class Alert(models.Model):
     class Kind(models.TextChoices):
         REPORT = "report", _("laporan")
         SURGE = "surge", _("lonjakan laporan")
+        INCIDENT_OVERDUE = "incident_overdue", _("kejadian belum diverifikasi")
+        TPS_OVERDUE = "tps_overdue", _("laporan TPS terlambat")
 
     kind = models.CharField(_("jenis"), max_length=16, choices=Kind.choices)
     level = models.CharField(_("tingkat"), max_length=8, choices=AlertLevel.choices)
@@ -150,3 +186,190 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"[{self.level}] {self.title}"
+
+
+class IncidentEvent(AppendOnlyModel):
+    """One step of an incident's timeline: who did what, when (never changed or deleted)."""
+
+    incident = models.ForeignKey(
+        Incident, on_delete=models.PROTECT, related_name="events", verbose_name=_("kejadian")
+    )
+    at = models.DateTimeField(_("waktu"), auto_now_add=True, db_index=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("oleh"),
+    )
+    kind = models.CharField(_("jenis"), max_length=24)
+    from_value = models.CharField(_("dari"), max_length=64, blank=True)
+    to_value = models.CharField(_("menjadi"), max_length=64, blank=True)
+    note = models.TextField(_("catatan"), blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("riwayat kejadian")
+        verbose_name_plural = _("riwayat kejadian")
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} {self.kind}"
+
+
+class Dispatch(models.Model):
+    """An officer sent to an incident, with the times of each step of his response."""
+
+    incident = models.ForeignKey(
+        Incident, on_delete=models.PROTECT, related_name="dispatches", verbose_name=_("kejadian")
+    )
+    officer = models.ForeignKey(
+        "personnel.Officer",
+        on_delete=models.PROTECT,
+        related_name="dispatches",
+        verbose_name=_("personel"),
+    )
+    dispatched_at = models.DateTimeField(_("diberangkatkan"), auto_now_add=True)
+    dispatched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    en_route_at = models.DateTimeField(_("dalam perjalanan"), null=True, blank=True)
+    on_scene_at = models.DateTimeField(_("tiba di lokasi"), null=True, blank=True)
+    cleared_at = models.DateTimeField(_("selesai"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["dispatched_at", "id"]
+        verbose_name = _("pengerahan")
+        verbose_name_plural = _("pengerahan")
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "officer"], name="one_dispatch_per_officer")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.officer_id} -> {self.incident_id}"
+
+
+class UseOfForce(AppendOnlyModel):
+    """A use of force (Perkap 1/2009, stages 1-6): appended, never edited or deleted."""
+
+    class Stage(models.IntegerChoices):
+        PRESENCE = 1, _("1 kehadiran (pencegahan)")
+        VERBAL = 2, _("2 perintah lisan")
+        SOFT = 3, _("3 kendali tangan kosong lunak")
+        HARD = 4, _("4 kendali tangan kosong keras")
+        BLUNT_CHEMICAL = 5, _("5 senjata tumpul atau kimia (gas air mata)")
+        FIREARM = 6, _("6 senjata api")
+
+    incident = models.ForeignKey(
+        Incident, on_delete=models.PROTECT, related_name="force_log", verbose_name=_("kejadian")
+    )
+    at = models.DateTimeField(_("dicatat"), auto_now_add=True)
+    used_at = models.DateTimeField(_("waktu penggunaan"))
+    stage = models.PositiveSmallIntegerField(
+        _("tahap"),
+        choices=Stage.choices,
+        validators=[MinValueValidator(1), MaxValueValidator(6)],
+    )
+    justification = models.TextField(_("dasar/alasan"))
+    officers = models.TextField(_("personel yang menggunakan"), blank=True)
+    authorised_by = models.CharField(_("diizinkan oleh"), max_length=160, blank=True)
+    threat = models.TextField(_("ancaman yang dihadapi"), blank=True)
+    injuries = models.TextField(_("korban luka"), blank=True)
+    follow_up = models.TextField(_("tindak lanjut"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("dicatat oleh"),
+    )
+
+    class Meta:
+        ordering = ["used_at", "id"]
+        verbose_name = _("penggunaan kekuatan")
+        verbose_name_plural = _("penggunaan kekuatan")
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} tahap {self.stage}"
+
+
+class GakkumduReferral(models.Model):
+    """An election offence handed to Gakkumdu (Bawaslu, Polres, Kejaksaan)."""
+
+    class Category(models.TextChoices):
+        ADMINISTRATIF = "administratif", _("pelanggaran administratif")
+        PIDANA = "pidana", _("tindak pidana pemilu")
+        KODE_ETIK = "kode_etik", _("pelanggaran kode etik")
+        LAINNYA = "lainnya", _("pelanggaran hukum lainnya")
+
+    incident = models.ForeignKey(
+        Incident, on_delete=models.PROTECT, related_name="referrals", verbose_name=_("kejadian")
+    )
+    category = models.CharField(_("kategori"), max_length=16, choices=Category.choices)
+    article = models.CharField(_("pasal"), max_length=120, blank=True)
+    handed_over = models.TextField(_("yang diserahkan"))
+    reference = models.CharField(_("nomor register"), max_length=80, blank=True)
+    referred_at = models.DateTimeField(_("diserahkan"), auto_now_add=True)
+    referred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["referred_at", "id"]
+        verbose_name = _("penerusan ke Gakkumdu")
+        verbose_name_plural = _("penerusan ke Gakkumdu")
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} {self.category}"
+
+
+class IncidentPhoto(models.Model):
+    """A photo as evidence: the original kept for Gakkumdu, a copy without location metadata
+    shown to everyone else; the SHA-256 of the original is taken at upload."""
+
+    incident = models.ForeignKey(
+        Incident, on_delete=models.PROTECT, related_name="photos", verbose_name=_("kejadian")
+    )
+    original = models.FileField(upload_to="evidence/original/%Y/%m/")
+    display = models.FileField(upload_to="evidence/display/%Y/%m/")
+    sha256 = models.CharField(max_length=64, db_index=True)
+    content_type = models.CharField(max_length=32)
+    size = models.PositiveIntegerField()
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("foto bukti")
+        verbose_name_plural = _("foto bukti")
+
+    def __str__(self) -> str:
+        return self.sha256[:12]
+
+
+class TpsReturn(models.Model):
+    """A field officer's report of a TPS's status through polling day (laporan TPS)."""
+
+    tps = models.ForeignKey(
+        "operations.Tps", on_delete=models.PROTECT, related_name="returns", verbose_name=_("TPS")
+    )
+    status = models.CharField(_("status"), max_length=16)
+    note = models.CharField(_("catatan"), max_length=500, blank=True)
+    reported_at = models.DateTimeField(_("dilaporkan"), auto_now_add=True, db_index=True)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("pelapor"),
+    )
+    is_exercise = models.BooleanField(_("latihan"), default=False)
+    idempotency_key = models.CharField(max_length=80, unique=True, null=True, blank=True)
+
+    class Meta:
+        ordering = ["-reported_at", "-id"]
+        verbose_name = _("laporan TPS")
+        verbose_name_plural = _("laporan TPS")
+
+    def __str__(self) -> str:
+        return f"{self.tps_id} {self.status}"

@@ -1,14 +1,34 @@
 """Reads of the incidents app, and its access functions (the one place access is decided)."""
 
+import datetime as dt
+import math
+
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from core.access import Role, user_roles
-from incidents.models import OPEN_ALERT_STATUSES, Alert, Incident
+from incidents.models import OPEN_ALERT_STATUSES, Alert, Incident, IncidentType, TpsReturn
+
+# What touches the election process, for the KPU liaison (accidents and "other" do not).
+ELECTION_TYPES = [
+    t for t in IncidentType.values if t not in (IncidentType.KECELAKAAN, IncidentType.LAINNYA)
+]
+
+# When each TPS return is due on polling day (WIB): (status, hour, minute). PKPU: voting
+# 07:00-13:00, counting right after; boxes go to the PPK the same night.
+TPS_RETURN_SCHEDULE = [
+    ("dibuka", 7, 15),
+    ("pemungutan", 7, 45),
+    ("penghitungan", 13, 30),
+    ("selesai", 19, 0),
+    ("dikirim", 23, 30),
+]
+STATUS_ORDER = ["belum_dibuka"] + [s for s, _h, _m in TPS_RETURN_SCHEDULE]
 
 
 def incident_list_for_user(*, user) -> QuerySet[Incident]:
     """The incidents `user` may see: all for the command post and intel, his own for a field
-    officer, real (non-exercise) ones for the KPU liaison, none for anyone else."""
+    officer, real ones touching the election process for the KPU liaison, none otherwise."""
     roles = user_roles(user)
     qs = Incident.objects.select_related("kelurahan", "tps__kelurahan").order_by(
         "-reported_at", "-id"
@@ -16,7 +36,7 @@ def incident_list_for_user(*, user) -> QuerySet[Incident]:
     if roles & {Role.KOMANDO, Role.INTEL}:
         return qs
     if Role.PENGHUBUNG_KPU in roles:
-        return qs.filter(is_exercise=False)
+        return qs.filter(is_exercise=False, type__in=ELECTION_TYPES)
     if Role.LAPANGAN in roles:
         return qs.filter(reporter=user)
     return qs.none()
@@ -29,3 +49,149 @@ def alert_open_list() -> QuerySet[Alert]:
         .select_related("kelurahan")
         .order_by("-created_at", "-id")
     )
+
+
+def tps_return_list_for_user(*, user) -> QuerySet[TpsReturn]:
+    """TPS returns: all for komando and intel, his own for a field officer."""
+    roles = user_roles(user)
+    qs = TpsReturn.objects.select_related("tps__kelurahan").order_by("-reported_at", "-id")
+    if roles & {Role.KOMANDO, Role.INTEL}:
+        return qs
+    if Role.LAPANGAN in roles:
+        return qs.filter(reporter=user)
+    return qs.none()
+
+
+def tps_overdue_list(*, at=None) -> list[dict]:
+    """TPS whose polling-day status is behind the schedule at `at` (now by default)."""
+    from operations.models import ElectionPhase, Tps
+
+    at = timezone.localtime(at or timezone.now())
+    polling = ElectionPhase.objects.filter(code="pemungutan").first()
+    if polling is None:
+        return []
+    day = timezone.localtime(polling.starts_at).replace(hour=0, minute=0, second=0, microsecond=0)
+    if not day <= at < day + dt.timedelta(days=1, hours=6):
+        return []
+    expected = "belum_dibuka"
+    due_at = None
+    for status, hour, minute in TPS_RETURN_SCHEDULE:
+        deadline = day.replace(hour=hour, minute=minute)
+        if at >= deadline:
+            expected, due_at = status, deadline
+    if expected == "belum_dibuka":
+        return []
+    need = STATUS_ORDER.index(expected)
+    behind = [s for s in STATUS_ORDER if STATUS_ORDER.index(s) < need]
+    return [
+        {
+            "tps": t["id"],
+            "number": t["number"],
+            "kelurahan": t["kelurahan__name"],
+            "status": t["status"],
+            "expected": expected,
+            "due_at": due_at.isoformat(),
+        }
+        for t in Tps.objects.filter(status__in=behind)
+        .values("id", "number", "kelurahan__name", "status")
+        .order_by("kelurahan__name", "number")
+    ]
+
+
+def _distance_m(lat1, lon1, lat2, lon2) -> float:
+    k = math.cos(math.radians((lat1 + lat2) / 2))
+    return 111_195.0 * math.hypot(lat2 - lat1, (lon2 - lon1) * k)
+
+
+def dispatch_suggestions(*, incident: Incident, limit: int = 10) -> dict:
+    """The nearest available officers and posts to an incident.
+
+    An officer is placed at the post of his current active assignment, else at his Polsek's
+    kecamatan, else at the city centre (Polres HQ). Siaga officers come before those already
+    bertugas; then by distance; then by whether his unit covers the incident's kecamatan.
+    """
+    from django.conf import settings
+
+    from operations.models import Assignment, Post
+    from personnel.models import Officer, OfficerStatus
+
+    if incident.lat is None:
+        if incident.kelurahan_id is None:
+            return {"officers": [], "posts": []}
+        lat, lon = incident.kelurahan.lat, incident.kelurahan.lon
+    else:
+        lat, lon = incident.lat, incident.lon
+    now = timezone.now()
+    where = {
+        a["officer_id"]: (a["post__lat"], a["post__lon"], a["post__name"])
+        for a in Assignment.objects.filter(
+            status=Assignment.Status.ACTIVE, starts_at__lte=now, ends_at__gt=now
+        ).values("officer_id", "post__lat", "post__lon", "post__name")
+    }
+    centre = settings.LEAFLET_CONFIG["DEFAULT_CENTER"]
+    kec_id = incident.kelurahan.kecamatan_id if incident.kelurahan_id else None
+    taken = set(incident.dispatches.values_list("officer_id", flat=True))
+    rows = []
+    for o in (
+        Officer.objects.filter(status__in=[OfficerStatus.SIAGA, OfficerStatus.BERTUGAS])
+        .exclude(contingent__status="released")
+        .values(
+            "id",
+            "nrp",
+            "name",
+            "rank",
+            "status",
+            "unit__name",
+            "unit__kecamatan_id",
+            "unit__kecamatan__lat",
+            "unit__kecamatan__lon",
+        )
+    ):
+        if o["id"] in taken:
+            continue
+        if o["id"] in where:
+            olat, olon, place = where[o["id"]]
+        elif o["unit__kecamatan__lat"] is not None:
+            olat, olon, place = (
+                o["unit__kecamatan__lat"],
+                o["unit__kecamatan__lon"],
+                o["unit__name"],
+            )
+        else:
+            olat, olon, place = centre[0], centre[1], "Mapolres"
+        rows.append(
+            {
+                "officer": o["id"],
+                "nrp": o["nrp"],
+                "name": o["name"],
+                "rank": o["rank"],
+                "status": o["status"],
+                "unit": o["unit__name"],
+                "at": place,
+                "distance_m": round(_distance_m(lat, lon, olat, olon)),
+                "_key": (
+                    o["status"] != OfficerStatus.SIAGA,
+                    round(_distance_m(lat, lon, olat, olon) / 250),
+                    o["unit__kecamatan_id"] != kec_id,
+                    o["id"],
+                ),
+            }
+        )
+    rows.sort(key=lambda r: r["_key"])
+    for r in rows:
+        del r["_key"]
+    posts = sorted(
+        (
+            {
+                "post": p.pk,
+                "name": p.name,
+                "required_strength": p.required_strength,
+                "distance_m": round(_distance_m(lat, lon, p.lat, p.lon)),
+            }
+            for p in Post.objects.filter(is_active=True).only(
+                "pk", "name", "lat", "lon", "required_strength"
+            )
+        ),
+        key=lambda r: (r["distance_m"], r["post"]),
+    )
+    return {"officers": rows[:limit], "posts": posts[:5]}

@@ -14,6 +14,7 @@ app.autodiscover_tasks()
 # The beat schedule lives in code, next to the tasks it runs.
 app.conf.beat_schedule = {
     "worker-heartbeat": {"task": "core.tasks.heartbeat", "schedule": 30.0},
+    "incidents-escalate-overdue": {"task": "incidents.tasks.escalate_overdue", "schedule": 60.0},
 }
 
 

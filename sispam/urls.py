@@ -11,6 +11,8 @@ import operations.admin  # noqa: F401
 import personnel.admin  # noqa: F401
 from core import api as core_api
 from core import views as core_views
+from incidents import api as incidents_api
+from incidents import views as incidents_views
 from operations import api as operations_api
 from operations import views as operations_views
 from personnel import api as personnel_api
@@ -34,6 +36,8 @@ router.register("tps", operations_api.TpsViewSet, basename="tps")
 router.register("posts", operations_api.PostViewSet, basename="post")
 router.register("assignments", operations_api.AssignmentViewSet, basename="assignment")
 router.register("plans", operations_api.PlanViewSet, basename="plan")
+router.register("incidents", incidents_api.IncidentViewSet, basename="incident")
+router.register("tps-returns", incidents_api.TpsReturnViewSet, basename="tps-return")
 
 api_v1 = [
     path("auth/token/", core_api.TokenView.as_view(), name="api-token"),
@@ -67,6 +71,9 @@ urlpatterns = [
     path("operasi/tps/<int:pk>/", operations_views.tps_detail, name="tps-page-detail"),
     path("operasi/tps/ekspor.csv", personnel_views.tps_csv, name="tps-export"),
     path("operasi/perencanaan/", operations_views.planner_page, name="planner"),
+    path("lapor/", incidents_views.report_form, name="report-form"),
+    path("kejadian/", incidents_views.incident_list, name="incident-page"),
+    path("kejadian/<int:pk>/", incidents_views.incident_detail, name="incident-page-detail"),
     path("operasi/perencanaan/<int:pk>/", operations_views.plan_detail, name="plan-page"),
     path(
         "operasi/perencanaan/<int:pk>/terapkan/",

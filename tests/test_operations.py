@@ -252,14 +252,24 @@ def test_the_import_page_reports_bad_rows_by_line_and_changes_nothing(client_for
     good = "kelurahan,number,lat,lon,dpt\nMetro,1,-5.1135,105.3065,250\n"
     bad = good + "Metro,2,-5.1135,105.3065,-3\nAtlantis,3,-5.11,105.30,200\n"
     client = client_for("komando")
-    response = client.post("/impor/", {"kind": "tps", "file": SimpleUploadedFile(
-        "tps.csv", bad.encode(), content_type="text/csv")})
+    response = client.post(
+        "/impor/",
+        {
+            "kind": "tps",
+            "file": SimpleUploadedFile("tps.csv", bad.encode(), content_type="text/csv"),
+        },
+    )
     assert response.status_code == 400
     page = response.content.decode()
     assert "Atlantis" in page and ">3<" in page and ">4<" in page
     assert not Tps.objects.exists()
-    response = client.post("/impor/", {"kind": "tps", "file": SimpleUploadedFile(
-        "tps.csv", good.encode(), content_type="text/csv")})
+    response = client.post(
+        "/impor/",
+        {
+            "kind": "tps",
+            "file": SimpleUploadedFile("tps.csv", good.encode(), content_type="text/csv"),
+        },
+    )
     assert response.status_code == 302
     assert Tps.objects.count() == 1
     export = client.get("/operasi/tps/ekspor.csv")

@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from core.services import audit_record
+from incidents.models import Incident, TpsReturn
 from operations.models import (
     Assignment,
     DeploymentPattern,
@@ -84,7 +85,20 @@ def samples(personas):
         starts_at=now,
         ends_at=now + dt.timedelta(days=1),
     )
+    incident = Incident.objects.create(
+        type="unjuk_rasa",
+        occurred_at=now,
+        description="massa di depan KPU",
+        reporter=personas["komando"],
+        kelurahan=kel,
+    )
+    tps_return = TpsReturn.objects.create(tps=tps, status="dibuka", reporter=personas["komando"])
+    incident_routes = [
+        r for r in MATRIX if r.startswith(("/api/v1/incidents/{pk}", "/kejadian/{pk}"))
+    ]
     return {
+        **dict.fromkeys(incident_routes, incident.pk),
+        "/api/v1/tps-returns/{pk}/": tps_return.pk,
         "/api/v1/units/{pk}/": unit.pk,
         "/api/v1/officers/{pk}/": officer.pk,
         "/api/v1/officers/{pk}/history/": officer.pk,

@@ -1,0 +1,528 @@
+"""Incidents over the API: filing (idempotent), the response, TPS returns."""
+
+import datetime as dt
+import statistics
+
+from django.conf import settings
+from django.db.models import Count, Prefetch
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from core.access import Role, user_roles
+from incidents import services
+from incidents.models import (
+    ControlLevel,
+    CrowdColour,
+    Dispatch,
+    GakkumduReferral,
+    Incident,
+    IncidentEvent,
+    IncidentStatus,
+    IncidentType,
+    TpsReturn,
+    UseOfForce,
+)
+from incidents.selectors import (
+    dispatch_suggestions,
+    incident_list_for_user,
+    tps_overdue_list,
+    tps_return_list_for_user,
+)
+from operations.models import Kelurahan, Post, Tps
+from personnel.models import Officer
+
+COMMAND = frozenset({Role.KOMANDO})
+FIELD = frozenset({Role.LAPANGAN, Role.KOMANDO})
+# Indonesia's extent, generously: a point outside it is a broken GPS fix or a typo.
+INDONESIA = {"south": -11.5, "north": 6.5, "west": 94.5, "east": 141.5}
+MAX_DESCRIPTION = 5000
+CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+class IncidentCreateSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=IncidentType.choices)
+    occurred_at = serializers.DateTimeField()
+    tps = serializers.PrimaryKeyRelatedField(
+        queryset=Tps.objects.all(), required=False, allow_null=True
+    )
+    post = serializers.PrimaryKeyRelatedField(
+        queryset=Post.objects.all(), required=False, allow_null=True
+    )
+    kelurahan = serializers.SlugRelatedField(
+        slug_field="name", queryset=Kelurahan.objects.all(), required=False, allow_null=True
+    )
+    lat = serializers.FloatField(required=False, allow_null=True)
+    lon = serializers.FloatField(required=False, allow_null=True)
+    description = serializers.CharField(max_length=MAX_DESCRIPTION)
+    crowd_size = serializers.IntegerField(
+        min_value=0, max_value=1_000_000, required=False, allow_null=True
+    )
+    casualties = serializers.IntegerField(min_value=0, max_value=10_000, default=0)
+    colour = serializers.ChoiceField(choices=CrowdColour.choices, default=CrowdColour.HIJAU)
+
+    def validate_occurred_at(self, value):
+        if value > timezone.now() + CLOCK_SKEW:
+            raise ValidationError("Waktu kejadian tidak boleh di masa depan.")
+        return value
+
+    def validate(self, attrs):
+        lat, lon = attrs.get("lat"), attrs.get("lon")
+        if (lat is None) != (lon is None):
+            raise ValidationError({"lat": "Lintang dan bujur harus diisi bersama."})
+        if lat is not None and not (
+            INDONESIA["south"] <= lat <= INDONESIA["north"]
+            and INDONESIA["west"] <= lon <= INDONESIA["east"]
+        ):
+            raise ValidationError({"lat": "Koordinat di luar wilayah Indonesia."})
+        if not any(attrs.get(k) is not None for k in ("tps", "post", "kelurahan", "lat")):
+            raise ValidationError(
+                {"location": "Pilih TPS atau pos, kelurahan, atau isi koordinat lokasi."}
+            )
+        return attrs
+
+
+class EventSerializer(serializers.ModelSerializer):
+    by = serializers.CharField(source="by.username", default=None)
+
+    class Meta:
+        model = IncidentEvent
+        fields = ["at", "by", "kind", "from_value", "to_value", "note"]
+
+
+class DispatchSerializer(serializers.ModelSerializer):
+    officer_name = serializers.CharField(source="officer.__str__", read_only=True)
+
+    class Meta:
+        model = Dispatch
+        fields = [
+            "id",
+            "officer",
+            "officer_name",
+            "dispatched_at",
+            "en_route_at",
+            "on_scene_at",
+            "cleared_at",
+        ]
+
+
+class ForceSerializer(serializers.ModelSerializer):
+    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
+
+    class Meta:
+        model = UseOfForce
+        fields = [
+            "id",
+            "at",
+            "used_at",
+            "stage",
+            "justification",
+            "officers",
+            "authorised_by",
+            "threat",
+            "injuries",
+            "follow_up",
+            "recorded_by",
+        ]
+        read_only_fields = ["at", "recorded_by"]
+
+
+class ReferralSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = GakkumduReferral
+        fields = ["id", "category", "article", "handed_over", "reference", "referred_at"]
+        read_only_fields = ["referred_at"]
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    kelurahan = serializers.CharField(source="kelurahan.name", default=None)
+    kecamatan = serializers.CharField(source="kelurahan.kecamatan.name", default=None)
+    reporter = serializers.CharField(source="reporter.username")
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Incident
+        fields = [
+            "id",
+            "type",
+            "status",
+            "colour",
+            "control",
+            "occurred_at",
+            "reported_at",
+            "kelurahan",
+            "kecamatan",
+            "tps",
+            "post",
+            "lat",
+            "lon",
+            "outside_city",
+            "description",
+            "crowd_size",
+            "casualties",
+            "reporter",
+            "verify_due_at",
+            "overdue",
+            "rejected_reason",
+            "first_on_scene_at",
+            "response_seconds",
+            "is_exercise",
+        ]
+
+    def get_overdue(self, obj) -> bool:
+        return obj.overdue_at is not None or (
+            obj.status == IncidentStatus.BARU
+            and obj.verify_due_at is not None
+            and obj.verify_due_at < timezone.now()
+        )
+
+
+class IncidentDetailSerializer(IncidentSerializer):
+    timeline = EventSerializer(source="events", many=True, read_only=True)
+    dispatches = DispatchSerializer(many=True, read_only=True)
+    referrals = ReferralSerializer(many=True, read_only=True)
+    photos = serializers.SerializerMethodField()
+
+    class Meta(IncidentSerializer.Meta):
+        fields = [*IncidentSerializer.Meta.fields, "timeline", "dispatches", "referrals", "photos"]
+
+    def get_photos(self, obj) -> list[dict]:
+        return [
+            {"id": p.id, "sha256": p.sha256, "url": p.display.url, "size": p.size}
+            for p in obj.photos.all()
+        ]
+
+
+class LiaisonIncidentSerializer(serializers.ModelSerializer):
+    """What the KPU liaison may see: time, place, type, state, colour. No identities."""
+
+    kelurahan = serializers.CharField(source="kelurahan.name", default=None)
+    kecamatan = serializers.CharField(source="kelurahan.kecamatan.name", default=None)
+
+    class Meta:
+        model = Incident
+        fields = [
+            "id",
+            "type",
+            "status",
+            "colour",
+            "occurred_at",
+            "reported_at",
+            "kelurahan",
+            "kecamatan",
+            "tps",
+        ]
+
+
+class IncidentFilter(filters.FilterSet):
+    status = filters.MultipleChoiceFilter(choices=IncidentStatus.choices)
+    colour = filters.MultipleChoiceFilter(choices=CrowdColour.choices)
+    type = filters.MultipleChoiceFilter(choices=IncidentType.choices)
+    kecamatan = filters.CharFilter(field_name="kelurahan__kecamatan__code")
+    kelurahan = filters.CharFilter(field_name="kelurahan__code")
+    since = filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="gte")
+    until = filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="lt")
+    overdue = filters.BooleanFilter(field_name="overdue_at", lookup_expr="isnull", exclude=True)
+
+    class Meta:
+        model = Incident
+        fields = [
+            "status",
+            "colour",
+            "type",
+            "kecamatan",
+            "kelurahan",
+            "since",
+            "until",
+            "overdue",
+            "is_exercise",
+        ]
+
+
+class TransitionSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=list(services.TRANSITIONS))
+    reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
+class ColourSerializer(serializers.Serializer):
+    colour = serializers.ChoiceField(choices=CrowdColour.choices)
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class ControlSerializer(serializers.Serializer):
+    control = serializers.ChoiceField(choices=ControlLevel.choices)
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class DispatchCreateSerializer(serializers.Serializer):
+    officers = serializers.PrimaryKeyRelatedField(
+        queryset=Officer.objects.all(), many=True, allow_empty=False
+    )
+
+
+class DispatchMarkSerializer(serializers.Serializer):
+    dispatch = serializers.IntegerField()
+    step = serializers.ChoiceField(choices=list(services.DISPATCH_STEPS))
+    at = serializers.DateTimeField(required=False)
+
+
+class PhotoSerializer(serializers.Serializer):
+    photo = serializers.FileField()
+
+
+class IncidentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Incident reports. Field officers file them (with an Idempotency-Key) and see their own;
+    komando and intel see all; the KPU liaison sees real ones touching the election process,
+    without identities. Every response action is komando's."""
+
+    read_roles = frozenset({Role.KOMANDO, Role.INTEL, Role.LAPANGAN, Role.PENGHUBUNG_KPU})
+    write_roles = FIELD
+    action_roles = {
+        "transition": COMMAND,
+        "colour": COMMAND,
+        "control": COMMAND,
+        "dispatch_officers": COMMAND,
+        "suggestions": COMMAND,
+        "mark": COMMAND,
+        "gakkumdu": COMMAND,
+        "photos": FIELD,
+        "stats": frozenset({Role.KOMANDO, Role.INTEL}),
+        "force": frozenset({Role.KOMANDO, Role.INTEL}),
+    }
+    filterset_class = IncidentFilter
+    ordering_fields = ["reported_at", "occurred_at", "colour"]
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    def get_queryset(self):
+        qs = incident_list_for_user(user=self.request.user)
+        if self.action == "retrieve":
+            qs = qs.prefetch_related(
+                Prefetch("events", queryset=IncidentEvent.objects.select_related("by")),
+                Prefetch("dispatches", queryset=Dispatch.objects.select_related("officer")),
+                "referrals",
+                "photos",
+            )
+        return qs.select_related("reporter", "kelurahan__kecamatan")
+
+    def _liaison(self) -> bool:
+        roles = user_roles(self.request.user)
+        return Role.PENGHUBUNG_KPU in roles and not roles & {Role.KOMANDO, Role.INTEL}
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return IncidentCreateSerializer
+        if self._liaison():
+            return LiaisonIncidentSerializer
+        return IncidentDetailSerializer if self.action == "retrieve" else IncidentSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="client-generated, per report",
+            )
+        ],
+        responses={201: IncidentSerializer, 200: IncidentSerializer},
+    )
+    def create(self, request, *args, **kwargs):
+        key = (
+            request.headers.get("Idempotency-Key") or request.data.get("idempotency_key") or ""
+        ).strip()
+        if not key or len(key) > 80:
+            return Response(
+                {
+                    "detail": "Header Idempotency-Key wajib (1-80 karakter), dibuat oleh klien.",
+                    "code": "idempotency_key_required",
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        body = IncidentCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        fingerprint = services.request_fingerprint(
+            {k: (v.pk if hasattr(v, "pk") else v) for k, v in data.items()}
+        )
+        try:
+            incident, created = services.incident_create(
+                by=request.user, data=dict(data), idempotency_key=key, fingerprint=fingerprint
+            )
+        except services.IdempotencyConflict:
+            return Response(
+                {
+                    "detail": "Idempotency-Key ini sudah dipakai untuk laporan lain.",
+                    "code": "idempotency_conflict",
+                },
+                status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+            )
+        incident = self.get_queryset().get(pk=incident.pk) if created else incident
+        return Response(
+            IncidentSerializer(incident).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    def _act(self, serializer_class, request):
+        body = serializer_class(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self.get_object(), body.validated_data
+
+    def _fresh(self, incident):
+        return Response(IncidentSerializer(self.get_queryset().get(pk=incident.pk)).data)
+
+    @extend_schema(request=TransitionSerializer, responses=IncidentSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        """verify, reject (with reason), handle, close, reopen (with reason)."""
+        incident, data = self._act(TransitionSerializer, request)
+        services.incident_transition(incident=incident, by=request.user, **data)
+        return self._fresh(incident)
+
+    @extend_schema(request=ColourSerializer)
+    @action(detail=True, methods=["post"])
+    def colour(self, request, pk=None):
+        """Change the crowd situation; answers the procedure's suggested force and control."""
+        incident, data = self._act(ColourSerializer, request)
+        return Response(services.incident_set_colour(incident=incident, by=request.user, **data))
+
+    @extend_schema(request=ControlSerializer, responses=IncidentSerializer)
+    @action(detail=True, methods=["post"])
+    def control(self, request, pk=None):
+        """Record control moving (Kapolsek, Kapolres, Kapolda)."""
+        incident, data = self._act(ControlSerializer, request)
+        services.incident_set_control(incident=incident, by=request.user, **data)
+        return self._fresh(incident)
+
+    @action(detail=True, methods=["get"])
+    def suggestions(self, request, pk=None):
+        """The nearest available officers and posts, by status, distance and unit."""
+        return Response(dispatch_suggestions(incident=self.get_object()))
+
+    @extend_schema(request=DispatchCreateSerializer, responses=DispatchSerializer(many=True))
+    @action(detail=True, methods=["post"], url_path="dispatch", url_name="dispatch")
+    def dispatch_officers(self, request, pk=None):
+        """Send officers to the incident."""
+        incident, data = self._act(DispatchCreateSerializer, request)
+        made = services.dispatch_create(incident=incident, by=request.user, **data)
+        return Response(DispatchSerializer(made, many=True).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=DispatchMarkSerializer, responses=DispatchSerializer)
+    @action(detail=True, methods=["post"])
+    def mark(self, request, pk=None):
+        """Record a responder's step: en_route, on_scene, cleared."""
+        incident, data = self._act(DispatchMarkSerializer, request)
+        dispatch = get_object_or_404(Dispatch, pk=data["dispatch"], incident=incident)
+        done = services.dispatch_mark(
+            dispatch=dispatch, by=request.user, step=data["step"], at=data.get("at")
+        )
+        return Response(DispatchSerializer(done).data)
+
+    @extend_schema(request=ForceSerializer, responses=ForceSerializer(many=True))
+    @action(detail=True, methods=["get", "post"])
+    def force(self, request, pk=None):
+        """The use-of-force log: read it, or append to it (never edit or delete)."""
+        incident = self.get_object()
+        if request.method == "POST":
+            if not user_roles(request.user) & COMMAND:
+                return Response(
+                    {"detail": "Hanya pos komando.", "code": "permission_denied"},
+                    status=status.HTTP_403_FORBIDDEN,
+                )
+            body = ForceSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            entry = services.use_of_force_record(
+                incident=incident, by=request.user, data=dict(body.validated_data)
+            )
+            return Response(ForceSerializer(entry).data, status=status.HTTP_201_CREATED)
+        return Response(
+            ForceSerializer(incident.force_log.select_related("recorded_by"), many=True).data
+        )
+
+    @extend_schema(request=ReferralSerializer, responses=ReferralSerializer)
+    @action(detail=True, methods=["post"])
+    def gakkumdu(self, request, pk=None):
+        """Hand an election offence to Gakkumdu."""
+        incident, data = self._act(ReferralSerializer, request)
+        referral = services.gakkumdu_refer(incident=incident, by=request.user, data=dict(data))
+        return Response(ReferralSerializer(referral).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request={"multipart/form-data": PhotoSerializer})
+    @action(detail=True, methods=["post"])
+    def photos(self, request, pk=None):
+        """Attach a photo (JPEG, PNG or WebP, at most 10 MB)."""
+        incident, data = self._act(PhotoSerializer, request)
+        photo = services.photo_add(incident=incident, by=request.user, upload=data["photo"])
+        return Response(
+            {"id": photo.id, "sha256": photo.sha256, "size": photo.size},
+            status=status.HTTP_201_CREATED,
+        )
+
+    @action(detail=False, methods=["get"])
+    def stats(self, request):
+        """Counts by status and colour, and response times (on scene minus reported)."""
+        qs = self.filter_queryset(self.get_queryset()).filter(is_exercise=False)
+        by_status = dict(qs.values_list("status").annotate(n=Count("id")).order_by())
+        by_colour = dict(qs.values_list("colour").annotate(n=Count("id")).order_by())
+        times = sorted(
+            (on - rep).total_seconds()
+            for on, rep in qs.filter(first_on_scene_at__isnull=False).values_list(
+                "first_on_scene_at", "reported_at"
+            )
+        )
+        response = {}
+        if times:
+            response = {
+                "count": len(times),
+                "mean_s": round(statistics.fmean(times)),
+                "median_s": round(statistics.median(times)),
+                "p90_s": round(times[min(len(times) - 1, int(0.9 * len(times)))]),
+            }
+        return Response(
+            {
+                "by_status": by_status,
+                "by_colour": by_colour,
+                "response_time": response,
+                "verify_minutes": settings.INCIDENT_VERIFY_MINUTES,
+            }
+        )
+
+
+class TpsReturnSerializer(serializers.ModelSerializer):
+    tps = serializers.PrimaryKeyRelatedField(queryset=Tps.objects.all())
+    status = serializers.ChoiceField(choices=[s.value for s in services.TPS_RETURN_ORDER])
+
+    class Meta:
+        model = TpsReturn
+        fields = ["id", "tps", "status", "note", "reported_at"]
+        read_only_fields = ["reported_at"]
+
+
+class TpsReturnViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """TPS returns through polling day; `overdue` lists TPS whose next return is late."""
+
+    read_roles = frozenset({Role.KOMANDO, Role.INTEL, Role.LAPANGAN})
+    write_roles = FIELD
+    action_roles = {"overdue": frozenset({Role.KOMANDO, Role.INTEL})}
+    serializer_class = TpsReturnSerializer
+    filterset_fields = ["tps", "status"]
+
+    def get_queryset(self):
+        return tps_return_list_for_user(user=self.request.user)
+
+    def perform_create(self, serializer):
+        key = self.request.headers.get("Idempotency-Key") or None
+        serializer.instance = services.tps_return_create(
+            by=self.request.user, key=key, **serializer.validated_data
+        )
+
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def overdue(self, request):
+        """TPS whose expected return by now has not come (the schedule is in the docs)."""
+        return Response(tps_overdue_list())

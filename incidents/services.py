@@ -1,0 +1,468 @@
+"""Writes of the incidents app: filing reports, the response lifecycle, dispatch, escalation,
+use of force, Gakkumdu referrals, photos, TPS returns and the overdue sweep.
+
+Every write is one transaction, leaves a timeline event (IncidentEvent) and an audit record, and
+publishes to the command post only after commit.
+"""
+
+import datetime as dt
+import hashlib
+import io
+import json
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.realtime import ALERTS_GROUP, realtime_publish_after_commit
+from core.services import audit_record
+from incidents.models import (
+    Alert,
+    AlertLevel,
+    ControlLevel,
+    CrowdColour,
+    Dispatch,
+    GakkumduReferral,
+    Incident,
+    IncidentEvent,
+    IncidentPhoto,
+    IncidentStatus,
+    TpsReturn,
+    UseOfForce,
+)
+from operations.models import TpsStatus
+
+S = IncidentStatus
+
+# Which transition each action makes, from which states; komando makes them all.
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "verify": ((S.BARU,), S.DIVERIFIKASI),
+    "reject": ((S.BARU, S.DIVERIFIKASI), S.DITOLAK),
+    "handle": ((S.DIVERIFIKASI,), S.DITANGANI),
+    "close": ((S.DITANGANI, S.DIVERIFIKASI), S.SELESAI),
+    "reopen": ((S.SELESAI, S.DITOLAK), S.DIVERIFIKASI),
+}
+
+# Perkap 16/2006: the force that takes the crowd over at each colour, and who holds control.
+COLOUR_RESPONSE = {
+    CrowdColour.HIJAU: (_("Dalmas Awal (tanpa peralatan khusus)"), ControlLevel.KAPOLSEK),
+    CrowdColour.KUNING: (
+        _("Dalmas Lanjut (water cannon, barikade, pengeras suara): lapis ganti"),
+        ControlLevel.KAPOLRES,
+    ),
+    CrowdColour.MERAH: (
+        _("PHH Brimob (lintas ganti); ajukan BKO ke Polda bila kekuatan tidak cukup"),
+        ControlLevel.KAPOLDA,
+    ),
+}
+COLOUR_ORDER = [CrowdColour.HIJAU, CrowdColour.KUNING, CrowdColour.MERAH]
+
+PHOTO_MAX_BYTES = 10 * 1024 * 1024
+PHOTO_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+
+
+class IdempotencyConflict(Exception):
+    """The same Idempotency-Key was sent with a different body (answered with 422)."""
+
+
+def _event(incident: Incident, by, kind: str, frm="", to="", note="") -> IncidentEvent:
+    return IncidentEvent.objects.create(
+        incident=incident,
+        by=by if getattr(by, "is_authenticated", False) else None,
+        kind=kind,
+        from_value=str(frm)[:64],
+        to_value=str(to)[:64],
+        note=note,
+    )
+
+
+def incident_payload(incident: Incident, kind: str) -> dict:
+    """What the command dashboard receives for an incident event (no personal data)."""
+    return {
+        "type": kind,
+        "incident": {
+            "id": incident.pk,
+            "type": incident.type,
+            "status": incident.status,
+            "colour": incident.colour,
+            "kelurahan": incident.kelurahan.name if incident.kelurahan_id else None,
+            "lat": incident.lat,
+            "lon": incident.lon,
+            "reported_at": incident.reported_at.isoformat() if incident.reported_at else None,
+            "is_exercise": incident.is_exercise,
+        },
+    }
+
+
+def request_fingerprint(data: dict) -> str:
+    """A stable hash of a submission's content, to tell a retry from a different report."""
+    canonical = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def incident_create(
+    *, by, data: dict, idempotency_key: str | None = None, fingerprint: str = ""
+) -> tuple[Incident, bool]:
+    """File a report. Returns (incident, created); a retry with the same key returns the first
+    incident, the same key with another body raises IdempotencyConflict.
+
+    The unique key makes concurrent retries safe: the loser of the race reads the winner's row.
+    """
+    if idempotency_key:
+        existing = Incident.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return _same_or_conflict(existing, fingerprint), False
+    try:
+        with transaction.atomic():
+            incident = _incident_insert(by=by, data=data, key=idempotency_key, fp=fingerprint)
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        existing = Incident.objects.get(idempotency_key=idempotency_key)
+        return _same_or_conflict(existing, fingerprint), False
+    return incident, True
+
+
+def _same_or_conflict(existing: Incident, fingerprint: str) -> Incident:
+    if fingerprint and existing.request_hash and existing.request_hash != fingerprint:
+        raise IdempotencyConflict
+    return existing
+
+
+def _incident_insert(*, by, data: dict, key: str | None, fp: str) -> Incident:
+    from operations.models import validate_in_city
+
+    now = timezone.now()
+    incident = Incident(**data, reporter=by, idempotency_key=key or None, request_hash=fp)
+    if incident.tps_id and not incident.kelurahan_id:
+        incident.kelurahan_id = incident.tps.kelurahan_id
+    if incident.lat is None and incident.tps_id:
+        incident.lat, incident.lon = incident.tps.lat, incident.tps.lon
+    if incident.lat is None and incident.post_id:
+        incident.lat, incident.lon = incident.post.lat, incident.post.lon
+    if incident.lat is not None:
+        try:
+            validate_in_city(incident.lat, incident.lon)
+        except ValidationError:
+            incident.outside_city = True
+    incident.verify_due_at = now + dt.timedelta(minutes=settings.INCIDENT_VERIFY_MINUTES)
+    incident.control = COLOUR_RESPONSE[incident.colour][1]
+    incident.full_clean(exclude=["idempotency_key", "reporter"])
+    incident.save()
+    _event(incident, by, "created", to=incident.status, note=_("laporan diterima"))
+    audit_record(
+        actor=by,
+        action="incident.create",
+        obj=incident,
+        changes={"type": [None, incident.type], "colour": [None, incident.colour]},
+    )
+    realtime_publish_after_commit(
+        group=ALERTS_GROUP, event=incident_payload(incident, "incident.created")
+    )
+    return incident
+
+
+@transaction.atomic
+def incident_transition(*, incident: Incident, by, action: str, reason: str = "") -> Incident:
+    """Move an incident through its lifecycle (verify, reject, handle, close, reopen)."""
+    if action not in TRANSITIONS:
+        raise ValidationError({"action": _("Tindakan tidak dikenal: %(a)s") % {"a": action}})
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    allowed_from, target = TRANSITIONS[action]
+    if incident.status not in allowed_from:
+        raise ValidationError(
+            {
+                "status": _("Tidak dapat %(a)s kejadian berstatus %(s)s.")
+                % {"a": action, "s": incident.get_status_display()}
+            }
+        )
+    if action in ("reject", "reopen") and not reason.strip():
+        raise ValidationError({"reason": _("Alasan wajib diisi.")})
+    before = incident.status
+    incident.status = target
+    fields = ["status"]
+    if action == "reject":
+        incident.rejected_reason = reason.strip()[:255]
+        fields.append("rejected_reason")
+    incident.save(update_fields=fields)
+    _event(incident, by, action, before, target, reason)
+    audit_record(
+        actor=by,
+        action=f"incident.{action}",
+        obj=incident,
+        changes={"status": [before, target]},
+        note=reason,
+    )
+    return incident
+
+
+@transaction.atomic
+def incident_set_colour(*, incident: Incident, by, colour: str, note: str = "") -> dict:
+    """Record a change of the crowd situation; returns the procedure's suggested response.
+
+    Escalation (a worse colour) moves control up (Kapolsek, Kapolres, Kapolda) and is pushed to
+    the command post at once.
+    """
+    if colour not in CrowdColour.values:
+        raise ValidationError({"colour": _("Warna situasi tidak dikenal.")})
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    before = incident.colour
+    if before == colour:
+        raise ValidationError({"colour": _("Situasi sudah %(c)s.") % {"c": colour}})
+    force, control = COLOUR_RESPONSE[colour]
+    incident.colour = colour
+    fields = ["colour"]
+    escalated = COLOUR_ORDER.index(colour) > COLOUR_ORDER.index(before)
+    if escalated and incident.control != control:
+        _event(incident, by, "control", incident.control, control, _("kendali naik"))
+        incident.control = control
+        fields.append("control")
+    incident.save(update_fields=fields)
+    _event(incident, by, "colour", before, colour, f"{note}\n{_('Saran')}: {force}".strip())
+    audit_record(
+        actor=by,
+        action="incident.colour",
+        obj=incident,
+        changes={"colour": [before, colour], "control": [None, incident.control]},
+        note=note,
+    )
+    if escalated:
+        realtime_publish_after_commit(
+            group=ALERTS_GROUP, event=incident_payload(incident, "incident.escalated")
+        )
+    return {"colour": colour, "suggested_force": str(force), "control": incident.control}
+
+
+@transaction.atomic
+def incident_set_control(*, incident: Incident, by, control: str, note: str = "") -> Incident:
+    """Record who holds control of the response (Kapolsek, Kapolres, Kapolda)."""
+    if control not in ControlLevel.values:
+        raise ValidationError({"control": _("Tingkat kendali tidak dikenal.")})
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    before = incident.control
+    incident.control = control
+    incident.save(update_fields=["control"])
+    _event(incident, by, "control", before, control, note)
+    audit_record(
+        actor=by,
+        action="incident.control",
+        obj=incident,
+        changes={"control": [before, control]},
+        note=note,
+    )
+    return incident
+
+
+@transaction.atomic
+def dispatch_create(*, incident: Incident, by, officers: list) -> list[Dispatch]:
+    """Send officers to an incident (each once); their status becomes bertugas."""
+    from personnel.models import OfficerStatus
+    from personnel.services import officer_set_status
+
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    if incident.status in (S.SELESAI, S.DITOLAK):
+        raise ValidationError({"status": _("Kejadian sudah ditutup.")})
+    made = []
+    for officer in officers:
+        if Dispatch.objects.filter(incident=incident, officer=officer).exists():
+            continue
+        made.append(Dispatch.objects.create(incident=incident, officer=officer, dispatched_by=by))
+        _event(incident, by, "dispatch", to=officer.nrp, note=str(officer))
+        if officer.status == OfficerStatus.SIAGA:
+            officer_set_status(
+                officer=officer,
+                by=by,
+                status=OfficerStatus.BERTUGAS,
+                note=_("dikerahkan ke kejadian #%(n)d") % {"n": incident.pk},
+            )
+    if made and incident.status == S.DIVERIFIKASI:
+        incident.status = S.DITANGANI
+        incident.save(update_fields=["status"])
+        _event(incident, by, "handle", S.DIVERIFIKASI, S.DITANGANI, _("personel dikerahkan"))
+    audit_record(
+        actor=by,
+        action="incident.dispatch",
+        obj=incident,
+        changes={"officers": [None, [d.officer_id for d in made]]},
+    )
+    return made
+
+
+DISPATCH_STEPS = {"en_route": "en_route_at", "on_scene": "on_scene_at", "cleared": "cleared_at"}
+
+
+@transaction.atomic
+def dispatch_mark(*, dispatch: Dispatch, by, step: str, at=None) -> Dispatch:
+    """Record a responder's step (en route, on scene, cleared) at `at` (now by default)."""
+    if step not in DISPATCH_STEPS:
+        raise ValidationError({"step": _("Langkah tidak dikenal.")})
+    dispatch = Dispatch.objects.select_for_update().get(pk=dispatch.pk)
+    field = DISPATCH_STEPS[step]
+    if getattr(dispatch, field) is not None:
+        raise ValidationError({"step": _("Langkah ini sudah dicatat.")})
+    at = at or timezone.now()
+    if at < dispatch.dispatched_at:
+        raise ValidationError({"at": _("Waktu sebelum personel diberangkatkan.")})
+    setattr(dispatch, field, at)
+    dispatch.save(update_fields=[field])
+    incident = Incident.objects.select_for_update().get(pk=dispatch.incident_id)
+    if step == "on_scene" and (
+        incident.first_on_scene_at is None or at < incident.first_on_scene_at
+    ):
+        incident.first_on_scene_at = at
+        incident.save(update_fields=["first_on_scene_at"])
+    _event(incident, by, step, to=dispatch.officer.nrp)
+    return dispatch
+
+
+def use_of_force_record(*, incident: Incident, by, data: dict) -> UseOfForce:
+    """Append a use of force; stages 5 and 6 need who authorised it, the threat, the injuries
+    and a follow-up (Perkap 1/2009)."""
+    stage = int(data.get("stage") or 0)
+    if stage >= 5:
+        missing = [
+            f
+            for f in ("authorised_by", "threat", "injuries", "follow_up")
+            if not str(data.get(f, "")).strip()
+        ]
+        if missing:
+            raise ValidationError({f: _("Wajib diisi untuk tahap 5 dan 6.") for f in missing})
+    entry = UseOfForce(incident=incident, recorded_by=by, **data)
+    entry.full_clean()
+    with transaction.atomic():
+        entry.save()
+        _event(incident, by, "force", to=str(stage), note=entry.justification[:500])
+        audit_record(
+            actor=by, action="incident.force", obj=incident, changes={"stage": [None, stage]}
+        )
+    return entry
+
+
+def gakkumdu_refer(*, incident: Incident, by, data: dict) -> GakkumduReferral:
+    """Hand an election offence to Gakkumdu, recording what was handed over."""
+    referral = GakkumduReferral(incident=incident, referred_by=by, **data)
+    referral.full_clean()
+    with transaction.atomic():
+        referral.save()
+        _event(incident, by, "gakkumdu", to=referral.category, note=referral.handed_over[:500])
+        audit_record(
+            actor=by,
+            action="incident.gakkumdu",
+            obj=incident,
+            changes={"category": [None, referral.category]},
+        )
+    return referral
+
+
+def photo_add(*, incident: Incident, by, upload) -> IncidentPhoto:
+    """Keep a photo as evidence: checked to be a real image within the size limit, hashed, and
+    copied without its metadata (EXIF, GPS) for everyone but Gakkumdu."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    if upload.size > PHOTO_MAX_BYTES:
+        raise ValidationError({"photo": _("Foto lebih dari 10 MB.")})
+    raw = upload.read()
+    try:
+        with Image.open(io.BytesIO(raw)) as probe:
+            probe.verify()
+        image = Image.open(io.BytesIO(raw))
+        image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise ValidationError({"photo": _("Berkas bukan gambar yang sah.")}) from None
+    if image.format not in PHOTO_FORMATS:
+        raise ValidationError({"photo": _("Hanya JPEG, PNG atau WebP.")})
+    digest = hashlib.sha256(raw).hexdigest()
+    save_format = image.format
+    # Turn the picture upright first (the orientation lives in the EXIF we are about to drop),
+    # then rebuild it from its pixels alone: EXIF (GPS included) and all other metadata go.
+    upright = ImageOps.exif_transpose(image)
+    clean = Image.frombytes(upright.mode, upright.size, upright.tobytes())
+    if upright.mode == "P":
+        clean.putpalette(upright.getpalette())
+    out = io.BytesIO()
+    if save_format == "JPEG" and clean.mode not in ("RGB", "L"):
+        clean = clean.convert("RGB")
+    clean.save(out, format=save_format)
+    ext = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}[save_format]
+    photo = IncidentPhoto(
+        incident=incident,
+        sha256=digest,
+        content_type=PHOTO_FORMATS[save_format],
+        size=len(raw),
+        uploaded_by=by,
+    )
+    photo.original.save(f"{digest}.{ext}", ContentFile(raw), save=False)
+    photo.display.save(f"{digest}-clean.{ext}", ContentFile(out.getvalue()), save=False)
+    with transaction.atomic():
+        photo.save()
+        _event(incident, by, "photo", to=digest[:16])
+    return photo
+
+
+TPS_RETURN_ORDER = [
+    TpsStatus.DIBUKA,
+    TpsStatus.PEMUNGUTAN,
+    TpsStatus.PENGHITUNGAN,
+    TpsStatus.SELESAI,
+    TpsStatus.DIKIRIM,
+]
+
+
+def tps_return_create(*, by, tps, status: str, note: str = "", key: str | None = None) -> TpsReturn:
+    """A field officer reports his TPS's status; the TPS's polling-day status follows it."""
+    if status not in [s.value for s in TPS_RETURN_ORDER]:
+        raise ValidationError({"status": _("Status TPS tidak dikenal.")})
+    if key:
+        existing = TpsReturn.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return existing
+    with transaction.atomic():
+        record = TpsReturn.objects.create(
+            tps=tps, status=status, note=note[:500], reporter=by, idempotency_key=key or None
+        )
+        tps.status = status
+        tps.save(update_fields=["status"])
+        audit_record(actor=by, action="tps.return", obj=tps, changes={"status": [None, status]})
+    return record
+
+
+def incident_escalate_overdue(*, now=None) -> int:
+    """Flag reports not verified in time and raise an alert for each (run by Celery beat)."""
+    now = now or timezone.now()
+    flagged = 0
+    due = Incident.objects.filter(
+        status=S.BARU, overdue_at__isnull=True, verify_due_at__lt=now
+    ).values_list("pk", flat=True)
+    for pk in list(due[:500]):
+        with transaction.atomic():
+            incident = (
+                Incident.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, status=S.BARU, overdue_at__isnull=True)
+                .first()
+            )
+            if incident is None:
+                continue
+            incident.overdue_at = now
+            incident.save(update_fields=["overdue_at"])
+            _event(incident, None, "overdue", note=_("belum diverifikasi tepat waktu"))
+            Alert.objects.create(
+                kind=Alert.Kind.INCIDENT_OVERDUE,
+                level=AlertLevel.MERAH
+                if incident.colour == CrowdColour.MERAH
+                else AlertLevel.KUNING,
+                title=_("Kejadian #%(n)d belum diverifikasi") % {"n": incident.pk},
+                reasons=[
+                    _("Batas verifikasi %(m)d menit terlewati.")
+                    % {"m": settings.INCIDENT_VERIFY_MINUTES}
+                ],
+                kelurahan_id=incident.kelurahan_id,
+                is_exercise=incident.is_exercise,
+            )
+            realtime_publish_after_commit(
+                group=ALERTS_GROUP, event=incident_payload(incident, "incident.overdue")
+            )
+            flagged += 1
+    return flagged

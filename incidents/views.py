@@ -1,0 +1,230 @@
+"""Incident pages: the field officer's report form (phone first), the command post's list and
+the incident page where it verifies, dispatches, escalates and closes."""
+
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from core.access import Role, role_required, user_has_role
+from incidents import services
+from incidents.api import IncidentCreateSerializer
+from incidents.models import (
+    ControlLevel,
+    CrowdColour,
+    Dispatch,
+    GakkumduReferral,
+    IncidentEvent,
+    IncidentStatus,
+    IncidentType,
+    UseOfForce,
+)
+from incidents.selectors import dispatch_suggestions, incident_list_for_user
+from operations.models import Kelurahan, Post, Tps
+from personnel.models import Officer
+
+FIELD = (Role.LAPANGAN, Role.KOMANDO)
+ACTION_LABELS = {
+    "verify": _lazy("Verifikasi"),
+    "reject": _lazy("Tolak (dengan alasan)"),
+    "handle": _lazy("Tangani"),
+    "close": _lazy("Selesaikan"),
+    "reopen": _lazy("Buka kembali (dengan alasan)"),
+}
+OPS = (Role.KOMANDO, Role.INTEL)
+
+
+def _form_context(request, errors=None, values=None) -> dict:
+    return {
+        "types": IncidentType.choices,
+        "colours": CrowdColour.choices,
+        "tps_list": Tps.objects.select_related("kelurahan").order_by("kelurahan__name", "number"),
+        "posts": Post.objects.filter(is_active=True).exclude(kind="tps").order_by("name"),
+        "kelurahan": Kelurahan.objects.order_by("name"),
+        "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "key": str(uuid.uuid4()),
+        "errors": errors or {},
+        "values": values or {},
+        "photo_max_mb": services.PHOTO_MAX_BYTES // (1024 * 1024),
+    }
+
+
+@role_required(*FIELD)
+def report_form(request):
+    """The report form. With JavaScript it keeps a draft on the phone and sends through the API
+    (retrying until the network answers); without, this view takes the POST itself."""
+    if request.method != "POST":
+        return render(request, "incidents/report_form.html", _form_context(request))
+    data = request.POST.copy()
+    for field in ("tps", "post", "kelurahan", "lat", "lon", "crowd_size"):
+        if data.get(field, "") == "":
+            data.pop(field, None)
+    key = data.get("idempotency_key", "").strip()
+    if not key:
+        return HttpResponseBadRequest(_("Formulir tanpa kunci pengiriman; muat ulang halaman."))
+    body = IncidentCreateSerializer(data=data)
+    if not body.is_valid():
+        errors = {k: " ".join(str(e) for e in v) for k, v in body.errors.items()}
+        return render(
+            request,
+            "incidents/report_form.html",
+            _form_context(request, errors, request.POST),
+            status=400,
+        )
+    fingerprint = services.request_fingerprint(
+        {k: (v.pk if hasattr(v, "pk") else v) for k, v in body.validated_data.items()}
+    )
+    try:
+        incident, created = services.incident_create(
+            by=request.user,
+            data=dict(body.validated_data),
+            idempotency_key=key,
+            fingerprint=fingerprint,
+        )
+    except services.IdempotencyConflict:
+        return HttpResponseBadRequest(_("Kunci pengiriman sudah dipakai untuk laporan lain."))
+    photo_errors = []
+    if created:
+        for upload in request.FILES.getlist("photos")[:5]:
+            try:
+                services.photo_add(incident=incident, by=request.user, upload=upload)
+            except ValidationError as exc:
+                photo_errors.extend(exc.messages)
+    messages.success(request, _("Laporan #%(n)d terkirim.") % {"n": incident.pk})
+    for error in photo_errors:
+        messages.warning(request, error)
+    return redirect("home")
+
+
+@role_required(*OPS)
+def incident_list(request):
+    qs = incident_list_for_user(user=request.user).select_related("kelurahan__kecamatan")
+    status = request.GET.get("status", "open")
+    colour = request.GET.get("colour", "")
+    if status == "open":
+        qs = qs.filter(
+            status__in=[IncidentStatus.BARU, IncidentStatus.DIVERIFIKASI, IncidentStatus.DITANGANI]
+        )
+    elif status in IncidentStatus.values:
+        qs = qs.filter(status=status)
+    if colour in CrowdColour.values:
+        qs = qs.filter(colour=colour)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "incidents/incident_list.html",
+        {
+            "page": page,
+            "statuses": IncidentStatus.choices,
+            "colours": CrowdColour.choices,
+            "selected": {"status": status, "colour": colour},
+            "now": timezone.now(),
+        },
+    )
+
+
+def _handle_action(request, incident) -> None:
+    op = request.POST.get("op", "")
+    post = request.POST
+    if op == "transition":
+        services.incident_transition(
+            incident=incident,
+            by=request.user,
+            action=post.get("action", ""),
+            reason=post.get("reason", ""),
+        )
+    elif op == "colour":
+        result = services.incident_set_colour(
+            incident=incident,
+            by=request.user,
+            colour=post.get("colour", ""),
+            note=post.get("note", ""),
+        )
+        messages.info(request, _("Saran prosedur: %(f)s") % {"f": result["suggested_force"]})
+    elif op == "control":
+        services.incident_set_control(
+            incident=incident,
+            by=request.user,
+            control=post.get("control", ""),
+            note=post.get("note", ""),
+        )
+    elif op == "dispatch":
+        ids = [int(i) for i in post.getlist("officers") if i.isdigit()]
+        officers = list(Officer.objects.filter(pk__in=ids))
+        if not officers:
+            raise ValidationError({"officers": _("Pilih personel.")})
+        services.dispatch_create(incident=incident, by=request.user, officers=officers)
+    elif op == "mark":
+        dispatch = get_object_or_404(Dispatch, pk=post.get("dispatch"), incident=incident)
+        services.dispatch_mark(dispatch=dispatch, by=request.user, step=post.get("step", ""))
+    elif op == "force":
+        fields = [
+            "stage",
+            "justification",
+            "officers",
+            "authorised_by",
+            "threat",
+            "injuries",
+            "follow_up",
+        ]
+        data = {f: post.get(f, "") for f in fields}
+        data["used_at"] = timezone.now()
+        services.use_of_force_record(incident=incident, by=request.user, data=data)
+    elif op == "gakkumdu":
+        data = {f: post.get(f, "") for f in ("category", "article", "handed_over", "reference")}
+        services.gakkumdu_refer(incident=incident, by=request.user, data=data)
+    else:
+        raise ValidationError({"op": _("Tindakan tidak dikenal.")})
+
+
+@role_required(*OPS)
+def incident_detail(request, pk: int):
+    qs = (
+        incident_list_for_user(user=request.user)
+        .prefetch_related(
+            Prefetch("events", queryset=IncidentEvent.objects.select_related("by")),
+            Prefetch("dispatches", queryset=Dispatch.objects.select_related("officer")),
+            Prefetch("force_log", queryset=UseOfForce.objects.select_related("recorded_by")),
+            "referrals",
+            "photos",
+        )
+        .select_related("reporter", "kelurahan__kecamatan", "tps", "post")
+    )
+    incident = get_object_or_404(qs, pk=pk)
+    can_act = user_has_role(request.user, (Role.KOMANDO,))
+    if request.method == "POST":
+        if not can_act:
+            return render(request, "403.html", status=403)
+        try:
+            _handle_action(request, incident)
+            messages.success(request, _("Tersimpan."))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect("incident-page-detail", pk=incident.pk)
+    return render(
+        request,
+        "incidents/incident_detail.html",
+        {
+            "incident": incident,
+            "can_act": can_act,
+            "suggestions": dispatch_suggestions(incident=incident) if can_act else None,
+            "actions": [
+                (a, ACTION_LABELS[a])
+                for a, (frm, _to) in services.TRANSITIONS.items()
+                if incident.status in frm
+            ],
+            "colours": CrowdColour.choices,
+            "controls": ControlLevel.choices,
+            "stages": UseOfForce.Stage.choices,
+            "categories": GakkumduReferral.Category.choices,
+            "steps": list(services.DISPATCH_STEPS),
+            "force_response": services.COLOUR_RESPONSE[incident.colour][0],
+        },
+    )
