@@ -58,7 +58,7 @@ def test_a_report_filed_offline_is_sent_once_when_the_network_returns(
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "report-phone-offline.png"), full_page=True)
     context.set_offline(False)
-    page.wait_for_selector(".send-status.sent", timeout=20_000)
+    page.wait_for_selector(".send-status.sent", timeout=45_000)
     assert Incident.objects.count() == 1
     incident = Incident.objects.get()
     assert incident.description == "Massa menolak hasil di TPS 007"
@@ -79,7 +79,7 @@ def test_a_report_filed_offline_is_sent_once_when_the_network_returns(
     page.route("**/api/v1/incidents/", drop_first_answer)
     fill(page, "Provokasi di depan TPS 007")
     page.click("#report-submit")
-    page.wait_for_selector(".send-status.sent", timeout=20_000)
+    page.wait_for_selector(".send-status.sent", timeout=45_000)
     assert dropped["n"] == 1
     assert Incident.objects.count() == 2
     assert Incident.objects.filter(description="Provokasi di depan TPS 007").count() == 1

@@ -81,6 +81,12 @@
   }
   function scheduleRetry() {
     clearTimeout(retryTimer);
+    if (navigator.onLine === false) {
+      // No network at all: look again every few seconds (and at once on the "online" event)
+      // rather than backing off, so the report leaves as soon as a signal is back.
+      retryTimer = setTimeout(send, 5000);
+      return;
+    }
     retryTimer = setTimeout(send, retryDelay);
     retryDelay = Math.min(retryDelay * 2, 60000);
   }
