@@ -29,6 +29,9 @@ LOGS = ROOT / "var" / "bench"
 PG_ADMIN_DSN = "host=127.0.0.1 port=5432 user=root dbname=postgres"
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -239,3 +242,47 @@ class Stack:
     def queue_length(self, queue: str = "celery") -> int:
         """Tasks waiting in the broker (what the worker has not picked up yet)."""
         return int(redis.Redis.from_url(self.env["REDIS_URL"]).llen(queue))
+
+
+def _proc_stats() -> list[tuple[int, str, int, float]]:
+    """(pid, comm, session id, CPU seconds used) of every process we can read."""
+    stats = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "stat").read_text()
+        except OSError:
+            continue  # it exited meanwhile
+        comm = raw[raw.index("(") + 1 : raw.rindex(")")]
+        rest = raw[raw.rindex(")") + 2 :].split()
+        cpu = (int(rest[11]) + int(rest[12])) / CLOCK_TICKS
+        stats.append((int(entry.name), comm, int(rest[3]), cpu))
+    return stats
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    total = sum(fields[:8])  # guest time is already counted in user
+    return (total - idle) / CLOCK_TICKS, total / CLOCK_TICKS
+
+
+def cpu_snapshot(stack: Stack) -> dict[str, float]:
+    """CPU seconds used so far by each part: the web server, the worker, PostgreSQL, Redis,
+    this process (the load generator), and the machine as a whole."""
+    sessions = {p.proc.pid: p.name for p in stack.procs}
+    me = os.getpid()
+    parts = {name: 0.0 for name in [*sessions.values(), "postgres", "redis", "client"]}
+    for pid, comm, session, cpu in _proc_stats():
+        if session in sessions:
+            parts[sessions[session]] += cpu
+        elif comm == "postgres":
+            parts["postgres"] += cpu
+        elif comm == "redis-server":
+            parts["redis"] += cpu
+        elif pid == me:
+            parts["client"] += cpu
+    parts["machine busy"], parts["machine total"] = machine_cpu()
+    return parts

@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench._stack import BenchDatabase, Stack, manage  # noqa: E402
+from bench._stack import BenchDatabase, Stack, cpu_snapshot, manage  # noqa: E402
 
 GOAL_RATE = 200.0
 GOAL_P99_MS = 150.0
@@ -206,6 +206,19 @@ def count_incidents(db: BenchDatabase) -> dict[str, int]:
     return {"incidents": row[0], "events": row[1], "audit": row[2]}
 
 
+def print_cpu(before: dict[str, float], after: dict[str, float], requests: int) -> None:
+    """Where the CPU went while the load ran, per request: what the hardware has to pay for."""
+    used = {k: after[k] - before[k] for k in before}
+    busy, total = used.pop("machine busy"), used.pop("machine total")
+    used["other"] = max(0.0, busy - sum(used.values()))
+    n = max(requests, 1)
+    print(
+        "CPU per request (ms): "
+        + ", ".join(f"{k} {v / n * 1000:.1f}" for k, v in used.items())
+        + f" = {busy / n * 1000:.1f}; machine busy {busy / total:.0%} of {os.cpu_count()} CPUs"
+    )
+
+
 SQL_INSERT = (
     "INSERT INTO incidents_incident (type, status, colour, occurred_at, reported_at, kelurahan_id,"
     " tps_id, lat, lon, description, crowd_size, casualties, reporter_id, is_exercise, post_id,"
@@ -349,9 +362,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"warm-up: {n} reports in {w1 - w0:.1f}s (not counted)")
 
         before = count_incidents(db)
+        cpu0 = cpu_snapshot(stack)
         clients, start, end = run_load(
             stack.url, token, tps_ids, args.concurrency, args.seconds, args.seed
         )
+        cpu1 = cpu_snapshot(stack)
         backlog = stack.queue_length()
         samples = [s for c in clients for s in c.samples]
         ok = sorted(s.latency for s in samples if s.status == 201)
@@ -383,6 +398,8 @@ def main(argv: list[str] | None = None) -> int:
             "errors: "
             + (", ".join(f"{k}: {v}" for k, v in sorted(other.items(), key=str)) or "none")
         )
+
+        print_cpu(cpu0, cpu1, len(samples))
 
         # Correctness: the database holds exactly the reports answered 201, with their trail.
         drained_at = time.perf_counter()

@@ -178,6 +178,8 @@ class Alert(models.Model):
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("diperbarui"), auto_now=True)
     is_exercise = models.BooleanField(_("latihan"), default=False, db_index=True)
+    # One open alert per place and kind: raising it again updates that alert (see services).
+    dedup_key = models.CharField(max_length=120, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

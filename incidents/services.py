@@ -466,3 +466,42 @@ def incident_escalate_overdue(*, now=None) -> int:
             )
             flagged += 1
     return flagged
+
+
+def tps_returns_flag_overdue(*, at=None) -> int:
+    """Raise one alert per TPS whose expected return is late (run by Celery beat); an alert
+    already open for the same TPS and milestone is left as it is."""
+    from incidents.models import OPEN_ALERT_STATUSES
+    from incidents.selectors import tps_overdue_list
+
+    raised = 0
+    for row in tps_overdue_list(at=at):
+        key = f"tps_overdue:{row['tps']}:{row['expected']}"
+        if Alert.objects.filter(dedup_key=key, status__in=OPEN_ALERT_STATUSES).exists():
+            continue
+        with transaction.atomic():
+            alert = Alert.objects.create(
+                kind=Alert.Kind.TPS_OVERDUE,
+                level=AlertLevel.KUNING,
+                title=_("TPS %(n)03d %(k)s belum melapor: %(s)s")
+                % {"n": row["number"], "k": row["kelurahan"], "s": row["expected"]},
+                reasons=[
+                    _("Laporan TPS '%(s)s' seharusnya masuk sebelum %(t)s WIB.")
+                    % {"s": row["expected"], "t": row["due_at"][11:16]}
+                ],
+                dedup_key=key,
+            )
+            realtime_publish_after_commit(
+                group=ALERTS_GROUP,
+                event={
+                    "type": "alert.created",
+                    "alert": {
+                        "id": alert.pk,
+                        "kind": alert.kind,
+                        "level": alert.level,
+                        "title": alert.title,
+                    },
+                },
+            )
+        raised += 1
+    return raised

@@ -9,3 +9,11 @@ def escalate_overdue() -> int:
     from incidents.services import incident_escalate_overdue
 
     return incident_escalate_overdue()
+
+
+@shared_task(name="incidents.tasks.flag_tps_overdue", ignore_result=True)
+def flag_tps_overdue() -> int:
+    """Raise alerts for TPS whose polling-day return is late (every minute by beat)."""
+    from incidents.services import tps_returns_flag_overdue
+
+    return tps_returns_flag_overdue()

@@ -15,6 +15,7 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     "worker-heartbeat": {"task": "core.tasks.heartbeat", "schedule": 30.0},
     "incidents-escalate-overdue": {"task": "incidents.tasks.escalate_overdue", "schedule": 60.0},
+    "incidents-flag-tps-overdue": {"task": "incidents.tasks.flag_tps_overdue", "schedule": 60.0},
 }
 
 

@@ -400,3 +400,14 @@ def test_the_form_works_without_javascript_and_a_resubmit_makes_no_second_report
     assert bad.status_code == 400
     assert "Periksa isian" in bad.content.decode()
     assert Incident.objects.count() == 1
+
+
+def test_a_late_tps_return_raises_one_alert_for_the_command_post(db, place):
+    from incidents.services import tps_returns_flag_overdue
+
+    polling = ElectionPhase.objects.get(code="pemungutan").starts_at
+    noon = timezone.localtime(polling).replace(hour=12, minute=0)
+    assert tps_returns_flag_overdue(at=noon) == 1
+    assert tps_returns_flag_overdue(at=noon) == 0  # already open
+    alert = Alert.objects.get()
+    assert alert.kind == "tps_overdue" and "TPS 005 Metro" in alert.title
