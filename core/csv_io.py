@@ -393,3 +393,25 @@ def import_note(*, created: list[str], updated: dict[str, dict[str, list[str]]])
 def row_diff(before: dict[str, str], after: dict[str, str]) -> dict[str, list[str]]:
     """{column: [before, after]} for the columns of an exported row whose text changed."""
     return {k: [before[k], after[k]] for k in after if before.get(k) != after[k]}
+
+
+BATCH = 500
+
+
+def rows_write(model, *, created: list, updated: list, fields: list[str], report) -> None:
+    """Bulk-insert `created` and bulk-update the objects of `updated` ((obj, diff) pairs) in
+    batches, reporting progress as "menyimpan" (the caller holds the transaction)."""
+    total = len(created) + len(updated)
+    done = 0
+    if total:
+        report(_("menyimpan"), done, total)
+    for start in range(0, len(created), BATCH):
+        batch = created[start : start + BATCH]
+        model.objects.bulk_create(batch)
+        done += len(batch)
+        report(_("menyimpan"), done, total)
+    for start in range(0, len(updated), BATCH):
+        batch = [obj for obj, _diff in updated[start : start + BATCH]]
+        model.objects.bulk_update(batch, fields)
+        done += len(batch)
+        report(_("menyimpan"), done, total)

@@ -27,6 +27,7 @@ from core.csv_io import (
     csv_writer,
     import_note,
     row_diff,
+    rows_write,
 )
 from core.services import audit_record
 from operations.models import Indicator, Kelurahan, Tps, TpsCategory, validate_in_city
@@ -72,7 +73,6 @@ TPS_WRITE_FIELDS = [
 ]
 # Indicators in one cell. Always `|` on export; `;` and `,` are read too, inside a quoted cell.
 INDICATOR_SEPARATOR = "|"
-BATCH = 500
 TRUE = {"1", "true", "ya", "y"}
 FALSE = {"0", "false", "tidak", "t", ""}
 MAX_NUMBER = 32767  # PositiveSmallIntegerField
@@ -305,20 +305,7 @@ def _tps_apply(
     if dry_run:
         return result
 
-    total = len(created) + len(updated)
-    done = 0
-    if total:
-        report(_("menyimpan"), done, total)
-    for start in range(0, len(created), BATCH):
-        batch = created[start : start + BATCH]
-        Tps.objects.bulk_create(batch)
-        done += len(batch)
-        report(_("menyimpan"), done, total)
-    for start in range(0, len(updated), BATCH):
-        batch = [tps for tps, _diff in updated[start : start + BATCH]]
-        Tps.objects.bulk_update(batch, TPS_WRITE_FIELDS)
-        done += len(batch)
-        report(_("menyimpan"), done, total)
+    rows_write(Tps, created=created, updated=updated, fields=TPS_WRITE_FIELDS, report=report)
     audit_record(
         actor=by,
         action="tps.import",

@@ -24,6 +24,7 @@ from core.csv_io import (
     csv_writer,
     import_note,
     row_diff,
+    rows_write,
 )
 from core.services import audit_record
 from personnel.models import (
@@ -63,7 +64,6 @@ OFFICER_WRITE_FIELDS = [
     "satgas",
     "contingent",
 ]
-BATCH = 500
 
 NRP_RE = re.compile(r"\d{8}")
 PHONE_RE = re.compile(r"\+?[0-9][0-9 ]*")
@@ -309,20 +309,9 @@ def _officers_apply(
         return result
 
     user = by if by is not None and getattr(by, "is_authenticated", False) else None
-    total = len(created) + len(updated)
-    done = 0
-    if total:
-        report(_("menyimpan"), done, total)
-    for start in range(0, len(created), BATCH):
-        batch = created[start : start + BATCH]
-        Officer.objects.bulk_create(batch)
-        done += len(batch)
-        report(_("menyimpan"), done, total)
-    for start in range(0, len(updated), BATCH):
-        batch = [officer for officer, _diff in updated[start : start + BATCH]]
-        Officer.objects.bulk_update(batch, OFFICER_WRITE_FIELDS)
-        done += len(batch)
-        report(_("menyimpan"), done, total)
+    rows_write(
+        Officer, created=created, updated=updated, fields=OFFICER_WRITE_FIELDS, report=report
+    )
     # A status changed by import joins the officer's history, as officer_set_status would.
     OfficerStatusChange.objects.bulk_create(
         OfficerStatusChange(
