@@ -261,12 +261,14 @@ def _proc_stats() -> list[tuple[int, str, int, float]]:
     return stats
 
 
-def machine_cpu() -> tuple[float, float]:
-    """(busy, total) CPU seconds of the whole machine since boot, from /proc/stat."""
+def machine_cpu() -> tuple[float, float, float]:
+    """(busy, stolen, total) CPU seconds of the whole machine since boot, from /proc/stat;
+    stolen is time the hypervisor gave to other guests while this one wanted to run."""
     fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = fields[3] + fields[4]  # idle + iowait
-    total = sum(fields[:8])  # guest time is already counted in user
-    return (total - idle) / CLOCK_TICKS, total / CLOCK_TICKS
+    user, nice, system, idle, iowait, irq, softirq, steal = fields[:8]
+    busy = user + nice + system + irq + softirq  # guest time is already counted in user
+    total = busy + idle + iowait + steal
+    return busy / CLOCK_TICKS, steal / CLOCK_TICKS, total / CLOCK_TICKS
 
 
 def cpu_snapshot(stack: Stack) -> dict[str, float]:
@@ -284,5 +286,5 @@ def cpu_snapshot(stack: Stack) -> dict[str, float]:
             parts["redis"] += cpu
         elif pid == me:
             parts["client"] += cpu
-    parts["machine busy"], parts["machine total"] = machine_cpu()
+    parts["machine busy"], parts["machine stolen"], parts["machine total"] = machine_cpu()
     return parts

@@ -23,6 +23,7 @@ import json
 import os
 import platform
 import random
+import signal
 import statistics
 import sys
 import threading
@@ -210,13 +211,26 @@ def print_cpu(before: dict[str, float], after: dict[str, float], requests: int) 
     """Where the CPU went while the load ran, per request: what the hardware has to pay for."""
     used = {k: after[k] - before[k] for k in before}
     busy, total = used.pop("machine busy"), used.pop("machine total")
+    stolen = used.pop("machine stolen")
     used["other"] = max(0.0, busy - sum(used.values()))
     n = max(requests, 1)
+    per_request = busy / n
+    cpus = os.cpu_count() or 1
     print(
         "CPU per request (ms): "
         + ", ".join(f"{k} {v / n * 1000:.1f}" for k, v in used.items())
-        + f" = {busy / n * 1000:.1f}; machine busy {busy / total:.0%} of {os.cpu_count()} CPUs"
+        + f" = {busy / n * 1000:.1f}"
     )
+    print(
+        f"machine: busy {busy / total:.0%} of {os.cpu_count()} CPUs"
+        + (f", {stolen / total:.0%} stolen by the hypervisor" if stolen / total >= 0.01 else "")
+    )
+    if per_request > 0:
+        print(
+            f"ceiling at this cost: {cpus} CPUs / {per_request * 1000:.1f} ms = "
+            f"{cpus / per_request:.0f} reports/s; {GOAL_RATE:g}/s needs <= "
+            f"{cpus / GOAL_RATE * 1000:.1f} ms of CPU per report, all processes together"
+        )
 
 
 SQL_INSERT = (
@@ -316,6 +330,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2024)
     args = parser.parse_args(argv)
     sys.setswitchinterval(0.001)  # client threads hand the GIL over quickly: fair latencies
+    # A SIGTERM unwinds like Ctrl-C, so the stack's processes are stopped on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     db = BenchDatabase()
     print("# Sispam ingest benchmark (issue #4)")
@@ -446,7 +462,7 @@ def main(argv: list[str] | None = None) -> int:
     print("## Baseline: plain SQL INSERT through psycopg (autocommit, one row per statement)")
     n = max(len(ok), 1)
     rows = sql_rows(db, n, args.seed)
-    one = sql_insert(db, rows[: n // 2 or 1], 1)  # warm the connection path
+    sql_insert(db, rows[: n // 2 or 1], 1)  # warm-up: PostgreSQL caches, psycopg
     sql_delete_baseline(db)
     one = sql_insert(db, rows, 1)
     rate_one = n / one

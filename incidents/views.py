@@ -3,6 +3,7 @@ the incident page where it verifies, dispatches, escalates and closes."""
 
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -53,6 +54,11 @@ def _form_context(request, errors=None, values=None) -> dict:
         "errors": errors or {},
         "values": values or {},
         "photo_max_mb": services.PHOTO_MAX_BYTES // (1024 * 1024),
+        "map_data": {
+            "tiles": settings.MAP_TILE_URL,
+            "centre": settings.LEAFLET_CONFIG["DEFAULT_CENTER"],
+            "kelurahan": list(Kelurahan.objects.values("name", "lat", "lon")),
+        },
     }
 
 

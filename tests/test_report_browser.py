@@ -85,3 +85,21 @@ def test_a_report_filed_offline_is_sent_once_when_the_network_returns(
     assert Incident.objects.filter(description="Provokasi di depan TPS 007").count() == 1
     page.screenshot(path=str(ARTIFACTS / "report-phone-sent.png"), full_page=True)
     context.close()
+
+
+def test_a_pin_on_the_map_sets_the_reports_location(transactional_db, asgi_server, browser):
+    reference_load()
+    make_user("petugas", "lapangan")
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    login(page, asgi_server.url)
+    page.goto(asgi_server.url + "/lapor/")
+    page.click("#show-map")
+    page.wait_for_selector("#pick-map .leaflet-container, #pick-map.leaflet-container")
+    page.locator("#pick-map").click(position={"x": 190, "y": 180})
+    lat, lon = float(page.input_value("#id_lat")), float(page.input_value("#id_lon"))
+    assert -5.2 < lat < -5.0 and 105.2 < lon < 105.4
+    assert errors == []
+    context.close()
