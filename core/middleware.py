@@ -67,3 +67,18 @@ class LanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", lang)
         return response
+
+
+class SyncTailMiddleware:
+    """Last in the chain and sync-only, so Django runs the whole (sync) middleware chain and
+    the view in one worker thread instead of hopping between the event loop and threads at
+    every async-capable middleware (measured: about 3 ms of CPU per request on this box)."""
+
+    sync_capable = True
+    async_capable = False
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)

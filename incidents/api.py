@@ -88,6 +88,25 @@ class IncidentCreateSerializer(serializers.Serializer):
         return attrs
 
 
+class IncidentCreatedSerializer(serializers.ModelSerializer):
+    """The answer to a filed report: what the phone needs, built from the row in memory."""
+
+    class Meta:
+        model = Incident
+        fields = [
+            "id",
+            "type",
+            "status",
+            "colour",
+            "control",
+            "occurred_at",
+            "reported_at",
+            "verify_due_at",
+            "outside_city",
+            "is_exercise",
+        ]
+
+
 class EventSerializer(serializers.ModelSerializer):
     by = serializers.CharField(source="by.username", default=None)
 
@@ -331,7 +350,7 @@ class IncidentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                 description="client-generated, per report",
             )
         ],
-        responses={201: IncidentSerializer, 200: IncidentSerializer},
+        responses={201: IncidentCreatedSerializer, 200: IncidentCreatedSerializer},
     )
     def create(self, request, *args, **kwargs):
         key = (

@@ -111,17 +111,19 @@ def incident_create(
 
     The unique key makes concurrent retries safe: the loser of the race reads the winner's row.
     """
-    if idempotency_key:
-        existing = Incident.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return _same_or_conflict(existing, fingerprint), False
+    # No read before the insert: the unique key decides, and a retry (the rare case) pays for a
+    # failed insert instead of every first submission paying for a lookup.
     try:
         with transaction.atomic():
             incident = _incident_insert(by=by, data=data, key=idempotency_key, fp=fingerprint)
     except IntegrityError:
-        if not idempotency_key:
-            raise
-        existing = Incident.objects.get(idempotency_key=idempotency_key)
+        existing = (
+            Incident.objects.filter(idempotency_key=idempotency_key).first()
+            if idempotency_key
+            else None
+        )
+        if existing is None:
+            raise  # not a retry: a real integrity problem
         return _same_or_conflict(existing, fingerprint), False
     return incident, True
 
@@ -150,7 +152,9 @@ def _incident_insert(*, by, data: dict, key: str | None, fp: str) -> Incident:
             incident.outside_city = True
     incident.verify_due_at = now + dt.timedelta(minutes=settings.INCIDENT_VERIFY_MINUTES)
     incident.control = COLOUR_RESPONSE[incident.colour][1]
-    incident.full_clean(exclude=["idempotency_key", "reporter"])
+    # The API serializer (or the form) already checked the related rows exist; re-checking
+    # them here would cost a query each on the hottest path of polling day.
+    incident.full_clean(exclude=["idempotency_key", "reporter", "kelurahan", "tps", "post"])
     incident.save()
     _event(incident, by, "created", to=incident.status, note=_("laporan diterima"))
     audit_record(

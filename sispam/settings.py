@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into a clear answer.
     "axes.middleware.AxesMiddleware",
+    "core.middleware.SyncTailMiddleware",
 ]
 
 ROOT_URLCONF = "sispam.urls"

@@ -176,9 +176,12 @@ def flush_test_redis() -> None:
     redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def asgi_server(django_db_setup, django_db_blocker):
-    """A uvicorn process serving Sispam over HTTP and WebSocket on the test database."""
+    """A uvicorn process serving Sispam over HTTP and WebSocket on the test database.
+
+    One per test: transactional tests flush every table between tests (content types
+    included), and a server that outlived a flush would hold stale cached ids."""
     with django_db_blocker.unblock():
         env = stack_env()
     server = start_asgi_server(env)
