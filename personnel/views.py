@@ -93,7 +93,6 @@ class ImportForm(forms.Form):
 def csv_import(request):
     from core.csv_io import MAX_BYTES
     from operations.csv_io import tps_import
-
     from personnel.csv_io import bko_roster_import, officers_import
 
     form = ImportForm(request.POST or None, request.FILES or None)

@@ -384,14 +384,19 @@ def test_tps_returns_set_the_tps_status_and_late_ones_are_flagged(api_for, place
     assert tps_overdue_list(at=timezone.localtime(polling).replace(hour=6)) == []
 
 
-def test_the_form_works_without_javascript_and_a_resubmit_makes_no_second_report(client_for,
-                                                                                 place):
+def test_the_form_works_without_javascript_and_a_resubmit_makes_no_second_report(client_for, place):
     client = client_for("lapangan")
     page = client.get("/lapor/").content.decode()
     assert 'name="idempotency_key"' in page and "TPS 005" in page
-    form = {"idempotency_key": "form-key-1", "type": "intimidasi",
-            "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"), "tps": place.pk,
-            "description": "Saksi diancam", "casualties": 0, "colour": "hijau"}
+    form = {
+        "idempotency_key": "form-key-1",
+        "type": "intimidasi",
+        "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "tps": place.pk,
+        "description": "Saksi diancam",
+        "casualties": 0,
+        "colour": "hijau",
+    }
     first = client.post("/lapor/", form)
     assert first.status_code == 302
     client.post("/lapor/", form)
