@@ -180,6 +180,9 @@ class Alert(models.Model):
     is_exercise = models.BooleanField(_("latihan"), default=False, db_index=True)
     # One open alert per place and kind: raising it again updates that alert (see services).
     dedup_key = models.CharField(max_length=120, blank=True, db_index=True)
+    scores = models.ManyToManyField(
+        "EwScore", blank=True, related_name="alerts", verbose_name=_("laporan")
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -375,3 +378,173 @@ class TpsReturn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tps_id} {self.status}"
+
+
+GRADE_RELIABILITY = [(c, c) for c in "ABCDEF"]
+GRADE_CREDIBILITY = [(i, str(i)) for i in range(1, 7)]
+
+
+class IntelField(models.TextChoices):
+    """Bidang (ipoleksosbudkam) of a Laporan Informasi."""
+
+    IDEOLOGI = "ideologi", _("ideologi")
+    POLITIK = "politik", _("politik")
+    EKONOMI = "ekonomi", _("ekonomi")
+    SOSIAL = "sosial", _("sosial")
+    BUDAYA = "budaya", _("budaya")
+    KEAMANAN = "keamanan", _("keamanan")
+
+
+class IntelReport(models.Model):
+    """A Laporan Informasi (LI) from Sat Intelkam: one subject, the source and its grading,
+    the facts in 5W1H order, and the reporter's opinion kept apart from them."""
+
+    subject = models.CharField(_("perihal"), max_length=200)
+    field = models.CharField(_("bidang"), max_length=12, choices=IntelField.choices)
+    # Need-to-know: never shown to the liaison or field roles, never in a partner export.
+    source = models.CharField(_("sumber"), max_length=200)
+    source_relation = models.CharField(_("hubungan dengan sumber"), max_length=200, blank=True)
+    obtained_how = models.CharField(_("cara mendapatkan"), max_length=200, blank=True)
+    obtained_at = models.DateTimeField(_("waktu mendapatkan"))
+    source_reliability = models.CharField(
+        _("keandalan sumber"), max_length=1, choices=GRADE_RELIABILITY
+    )
+    info_credibility = models.PositiveSmallIntegerField(
+        _("kebenaran informasi"), choices=GRADE_CREDIBILITY
+    )
+    what = models.TextField(_("apa"))
+    when_text = models.CharField(_("bilamana"), max_length=200, blank=True)
+    where_text = models.CharField(_("di mana"), max_length=200, blank=True)
+    who = models.TextField(_("siapa"), blank=True)
+    how = models.TextField(_("bagaimana"), blank=True)
+    why = models.TextField(_("mengapa"), blank=True)
+    analysis = models.TextField(_("analisa"), blank=True)
+    prediction = models.TextField(_("prediksi"), blank=True)
+    action_taken = models.TextField(_("langkah yang diambil"), blank=True)
+    recommendation = models.TextField(_("saran"), blank=True)
+    kelurahan = models.ForeignKey(
+        "operations.Kelurahan",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="intel_reports",
+        verbose_name=_("kelurahan"),
+    )
+    tps = models.ForeignKey(
+        "operations.Tps",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="intel_reports",
+        verbose_name=_("TPS"),
+    )
+    lat = models.FloatField(_("lintang"), null=True, blank=True)
+    lon = models.FloatField(_("bujur"), null=True, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("pelapor"),
+    )
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True, db_index=True)
+    is_exercise = models.BooleanField(_("latihan"), default=False, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("laporan informasi")
+        verbose_name_plural = _("laporan informasi")
+
+    def __str__(self) -> str:
+        return f"LI #{self.pk}: {self.subject}"
+
+    @property
+    def text(self) -> str:
+        """The facts as one text, for the early-warning engine (opinion left out)."""
+        parts = [
+            self.subject,
+            self.what,
+            self.when_text,
+            self.where_text,
+            self.who,
+            self.how,
+            self.why,
+        ]
+        return ". ".join(p.strip() for p in parts if p and p.strip())
+
+
+class Tip(models.Model):
+    """A tip from the public (anonymous form or POST /api/v1/tips/): an ungraded source."""
+
+    text = models.TextField(_("isi"))
+    place = models.CharField(_("tempat"), max_length=200, blank=True)
+    kelurahan = models.ForeignKey(
+        "operations.Kelurahan",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tips",
+        verbose_name=_("kelurahan"),
+    )
+    contact = models.CharField(_("kontak"), max_length=120, blank=True)
+    client_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    created_at = models.DateTimeField(_("diterima"), auto_now_add=True, db_index=True)
+    is_exercise = models.BooleanField(_("latihan"), default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("informasi masyarakat")
+        verbose_name_plural = _("informasi masyarakat")
+
+    def __str__(self) -> str:
+        return f"Tip #{self.pk}"
+
+
+class EwScore(models.Model):
+    """The early-warning score of one report under one engine version (scored once: a
+    duplicate delivery of the scoring task hits the unique constraint and changes nothing)."""
+
+    intel = models.ForeignKey(
+        IntelReport, on_delete=models.PROTECT, null=True, blank=True, related_name="scores"
+    )
+    tip = models.ForeignKey(
+        Tip, on_delete=models.PROTECT, null=True, blank=True, related_name="scores"
+    )
+    incident = models.ForeignKey(
+        Incident, on_delete=models.PROTECT, null=True, blank=True, related_name="scores"
+    )
+    engine_version = models.CharField(max_length=40)
+    score = models.PositiveSmallIntegerField()
+    level = models.CharField(max_length=8, choices=AlertLevel.choices, db_index=True)
+    reasons = models.JSONField(default=list)
+    scored_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-scored_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["intel", "engine_version"],
+                name="ew_once_intel",
+                condition=models.Q(intel__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["tip", "engine_version"],
+                name="ew_once_tip",
+                condition=models.Q(tip__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["incident", "engine_version"],
+                name="ew_once_incident",
+                condition=models.Q(incident__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="ew_one_subject",
+                condition=(
+                    models.Q(intel__isnull=False, tip__isnull=True, incident__isnull=True)
+                    | models.Q(intel__isnull=True, tip__isnull=False, incident__isnull=True)
+                    | models.Q(intel__isnull=True, tip__isnull=True, incident__isnull=False)
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level} {self.score}"

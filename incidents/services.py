@@ -166,6 +166,9 @@ def _incident_insert(*, by, data: dict, key: str | None, fp: str) -> Incident:
     realtime_publish_after_commit(
         group=ALERTS_GROUP, event=incident_payload(incident, "incident.created")
     )
+    from incidents.scoring import score_enqueue_after_commit
+
+    score_enqueue_after_commit(kind="incident", pk=incident.pk)
     return incident
 
 
@@ -509,3 +512,81 @@ def tps_returns_flag_overdue(*, at=None) -> int:
             )
         raised += 1
     return raised
+
+
+INTEL_FIELDS = [
+    "subject",
+    "field",
+    "source",
+    "source_relation",
+    "obtained_how",
+    "obtained_at",
+    "source_reliability",
+    "info_credibility",
+    "what",
+    "when_text",
+    "where_text",
+    "who",
+    "how",
+    "why",
+    "analysis",
+    "prediction",
+    "action_taken",
+    "recommendation",
+    "kelurahan",
+    "tps",
+    "lat",
+    "lon",
+]
+TIP_MAX_CHARS = 4000
+TIP_MIN_CHARS = 10
+
+
+def intel_create(*, by, data: dict):
+    """File a Laporan Informasi; it is scored by a worker once saved."""
+    from incidents.models import IntelReport
+    from incidents.scoring import score_enqueue_after_commit
+
+    report = IntelReport(author=by, **data)
+    if report.tps_id and not report.kelurahan_id:
+        report.kelurahan_id = report.tps.kelurahan_id
+    report.full_clean(exclude=["author", "kelurahan", "tps"])
+    with transaction.atomic():
+        report.save()
+        audit_record(
+            actor=by, action="intel.create", obj=report, changes={"subject": [None, report.subject]}
+        )
+        score_enqueue_after_commit(kind="intel", pk=report.pk)
+    return report
+
+
+def tip_create(*, data: dict, client_hash: str = ""):
+    """Take a tip from the public (size- and spam-checked); it is scored by a worker."""
+    import re
+
+    from incidents.models import Tip
+    from incidents.scoring import score_enqueue_after_commit
+
+    text = (data.get("text") or "").strip()
+    if len(text) < TIP_MIN_CHARS:
+        raise ValidationError(
+            {"text": _("Tuliskan informasi minimal %(n)d karakter.") % {"n": TIP_MIN_CHARS}}
+        )
+    if len(text) > TIP_MAX_CHARS:
+        raise ValidationError(
+            {"text": _("Informasi paling banyak %(n)d karakter.") % {"n": TIP_MAX_CHARS}}
+        )
+    # Spam: link farms and a single character repeated; real tips rarely carry several links.
+    if len(re.findall(r"https?://", text)) > 2 or re.search(r"(.)\1{30,}", text):
+        raise ValidationError({"text": _("Informasi tampak seperti spam.")})
+    tip = Tip(
+        text=text,
+        place=data.get("place", "")[:200],
+        kelurahan=data.get("kelurahan"),
+        contact=data.get("contact", "")[:120],
+        client_hash=client_hash[:64],
+    )
+    with transaction.atomic():
+        tip.save()
+        score_enqueue_after_commit(kind="tip", pk=tip.pk)
+    return tip

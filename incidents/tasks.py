@@ -1,6 +1,7 @@
 """Incident tasks (thin: they call a service)."""
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 
 @shared_task(name="incidents.tasks.escalate_overdue", ignore_result=True)
@@ -17,3 +18,30 @@ def flag_tps_overdue() -> int:
     from incidents.services import tps_returns_flag_overdue
 
     return tps_returns_flag_overdue()
+
+
+@shared_task(
+    name="incidents.tasks.score_report",
+    ignore_result=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    retry_backoff_max=60,
+    max_retries=8,
+    soft_time_limit=20,
+    time_limit=30,
+)
+def score_report(kind: str, pk: int) -> None:
+    """Score one report (idempotent per engine version; a duplicate delivery changes nothing)."""
+    from incidents.scoring import report_score
+
+    report_score(kind=kind, pk=pk)
+
+
+@shared_task(name="incidents.tasks.sweep_unscored", ignore_result=True)
+def sweep_unscored() -> int:
+    """Re-enqueue reports the broker never delivered (every 30 s by beat)."""
+    from incidents.scoring import scores_sweep
+
+    return scores_sweep()

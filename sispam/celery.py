@@ -16,6 +16,7 @@ app.conf.beat_schedule = {
     "worker-heartbeat": {"task": "core.tasks.heartbeat", "schedule": 30.0},
     "incidents-escalate-overdue": {"task": "incidents.tasks.escalate_overdue", "schedule": 60.0},
     "incidents-flag-tps-overdue": {"task": "incidents.tasks.flag_tps_overdue", "schedule": 60.0},
+    "incidents-sweep-unscored": {"task": "incidents.tasks.sweep_unscored", "schedule": 30.0},
 }
 
 

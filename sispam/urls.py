@@ -12,6 +12,7 @@ import personnel.admin  # noqa: F401
 from core import api as core_api
 from core import views as core_views
 from incidents import api as incidents_api
+from incidents import api_ew
 from incidents import views as incidents_views
 from operations import api as operations_api
 from operations import views as operations_views
@@ -38,6 +39,9 @@ router.register("assignments", operations_api.AssignmentViewSet, basename="assig
 router.register("plans", operations_api.PlanViewSet, basename="plan")
 router.register("incidents", incidents_api.IncidentViewSet, basename="incident")
 router.register("tps-returns", incidents_api.TpsReturnViewSet, basename="tps-return")
+router.register("intel", api_ew.IntelViewSet, basename="intel")
+router.register("tips", api_ew.TipViewSet, basename="tip")
+router.register("alerts", api_ew.AlertViewSet, basename="alert")
 
 api_v1 = [
     path("auth/token/", core_api.TokenView.as_view(), name="api-token"),

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from core.services import audit_record
-from incidents.models import Incident, TpsReturn
+from incidents.models import Alert, Incident, IntelReport, Tip, TpsReturn
 from operations.models import (
     Assignment,
     DeploymentPattern,
@@ -93,12 +93,27 @@ def samples(personas):
         kelurahan=kel,
     )
     tps_return = TpsReturn.objects.create(tps=tps, status="dibuka", reporter=personas["komando"])
+    intel = IntelReport.objects.create(
+        subject="rencana aksi",
+        field="politik",
+        source="informan X",
+        obtained_at=now,
+        source_reliability="B",
+        info_credibility=2,
+        what="massa akan ke KPU",
+        author=personas["intel"],
+    )
+    tip = Tip.objects.create(text="ada pembagian amplop di RT 03")
+    alert = Alert.objects.create(kind="report", level="merah", title="Ancaman di Metro")
     incident_routes = [
         r for r in MATRIX if r.startswith(("/api/v1/incidents/{pk}", "/kejadian/{pk}"))
     ]
     return {
         **dict.fromkeys(incident_routes, incident.pk),
         "/api/v1/tps-returns/{pk}/": tps_return.pk,
+        "/api/v1/intel/{pk}/": intel.pk,
+        "/api/v1/tips/{pk}/": tip.pk,
+        "/api/v1/alerts/{pk}/": alert.pk,
         "/api/v1/units/{pk}/": unit.pk,
         "/api/v1/officers/{pk}/": officer.pk,
         "/api/v1/officers/{pk}/history/": officer.pk,

@@ -1,0 +1,209 @@
+"""Early warning over the API: intelligence reports, public tips, alerts."""
+
+import hashlib
+
+from django.conf import settings
+from django_filters import rest_framework as filters
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+
+from core.access import Role
+from incidents import services
+from incidents.models import (
+    OPEN_ALERT_STATUSES,
+    Alert,
+    AlertLevel,
+    AlertStatus,
+    EwScore,
+    IntelField,
+    IntelReport,
+    Tip,
+)
+from operations.models import Kelurahan, Tps
+
+OPS = frozenset({Role.KOMANDO, Role.INTEL})
+
+
+class ScoreSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EwScore
+        fields = ["score", "level", "reasons", "engine_version", "scored_at"]
+
+
+class IntelSerializer(serializers.ModelSerializer):
+    kelurahan = serializers.SlugRelatedField(
+        slug_field="name", queryset=Kelurahan.objects.all(), required=False, allow_null=True
+    )
+    tps = serializers.PrimaryKeyRelatedField(
+        queryset=Tps.objects.all(), required=False, allow_null=True
+    )
+    author = serializers.CharField(source="author.username", read_only=True)
+    scores = ScoreSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = IntelReport
+        fields = [
+            "id",
+            "subject",
+            "field",
+            "source",
+            "source_relation",
+            "obtained_how",
+            "obtained_at",
+            "source_reliability",
+            "info_credibility",
+            "what",
+            "when_text",
+            "where_text",
+            "who",
+            "how",
+            "why",
+            "analysis",
+            "prediction",
+            "action_taken",
+            "recommendation",
+            "kelurahan",
+            "tps",
+            "lat",
+            "lon",
+            "author",
+            "created_at",
+            "scores",
+        ]
+        read_only_fields = ["created_at"]
+        extra_kwargs = {"what": {"max_length": 20_000}, "subject": {"max_length": 200}}
+
+
+class IntelFilter(filters.FilterSet):
+    field = filters.ChoiceFilter(choices=IntelField.choices)
+    kelurahan = filters.CharFilter(field_name="kelurahan__code")
+    since = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    level = filters.ChoiceFilter(field_name="scores__level", choices=AlertLevel.choices)
+
+    class Meta:
+        model = IntelReport
+        fields = ["field", "kelurahan", "since", "level", "source_reliability"]
+
+
+class IntelViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Laporan Informasi: intel and komando file and read them; sources are need-to-know and
+    never reach the liaison or field roles (they have no access to this endpoint at all)."""
+
+    read_roles = OPS
+    write_roles = OPS
+    serializer_class = IntelSerializer
+    filterset_class = IntelFilter
+    queryset = (
+        IntelReport.objects.select_related("author", "kelurahan")
+        .prefetch_related("scores")
+        .order_by("-created_at", "-id")
+    )
+
+    def perform_create(self, serializer):
+        serializer.instance = services.intel_create(
+            by=self.request.user, data=dict(serializer.validated_data)
+        )
+
+
+class TipThrottle(AnonRateThrottle):
+    scope = "tips"
+
+    def allow_request(self, request, view):
+        if request.method != "POST":
+            return True
+        return super().allow_request(request, view)
+
+
+class TipSerializer(serializers.ModelSerializer):
+    kelurahan = serializers.SlugRelatedField(
+        slug_field="name", queryset=Kelurahan.objects.all(), required=False, allow_null=True
+    )
+    text = serializers.CharField(max_length=services.TIP_MAX_CHARS)
+    scores = ScoreSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Tip
+        fields = ["id", "text", "place", "kelurahan", "contact", "created_at", "scores"]
+        read_only_fields = ["created_at"]
+
+
+class TipViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Public tips: anyone may POST (rate-limited per client); intel and komando read them."""
+
+    read_roles = OPS
+    serializer_class = TipSerializer
+    throttle_classes = [TipThrottle]
+    queryset = Tip.objects.select_related("kelurahan").prefetch_related("scores")
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [AllowAny()]
+        return super().get_permissions()
+
+    def get_authenticators(self):
+        # An anonymous citizen posts without a session: no CSRF check for the tip form's API.
+        if self.request is not None and self.request.method == "POST":
+            return []
+        return super().get_authenticators()
+
+    def create(self, request, *args, **kwargs):
+        body = TipSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        client = request.META.get("REMOTE_ADDR", "")
+        client_hash = hashlib.sha256(f"{settings.SECRET_KEY}:{client}".encode()).hexdigest()
+        tip = services.tip_create(data=dict(body.validated_data), client_hash=client_hash)
+        return Response({"id": tip.pk, "received": True}, status=status.HTTP_201_CREATED)
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    kelurahan = serializers.CharField(source="kelurahan.name", default=None)
+    reports = serializers.IntegerField(source="scores.count", read_only=True)
+
+    class Meta:
+        model = Alert
+        fields = [
+            "id",
+            "kind",
+            "level",
+            "status",
+            "title",
+            "reasons",
+            "kelurahan",
+            "created_at",
+            "updated_at",
+            "reports",
+            "is_exercise",
+        ]
+
+
+class AlertFilter(filters.FilterSet):
+    since = filters.NumberFilter(
+        field_name="id", lookup_expr="gt", help_text="replay: alerts with an id above this one"
+    )
+    status = filters.MultipleChoiceFilter(choices=AlertStatus.choices)
+    level = filters.ChoiceFilter(choices=AlertLevel.choices)
+    open = filters.BooleanFilter(method="open_only")
+
+    class Meta:
+        model = Alert
+        fields = ["since", "status", "level", "kind", "open"]
+
+    def open_only(self, queryset, name, value):
+        return queryset.filter(status__in=OPEN_ALERT_STATUSES) if value else queryset
+
+
+class AlertViewSet(viewsets.ReadOnlyModelViewSet):
+    """Alerts for the command post (komando and intel); `?since=ID` replays what a reconnecting
+    client missed, oldest first."""
+
+    read_roles = OPS
+    serializer_class = AlertSerializer
+    filterset_class = AlertFilter
+
+    def get_queryset(self):
+        qs = Alert.objects.select_related("kelurahan").prefetch_related("scores")
+        if "since" in self.request.query_params:
+            return qs.order_by("id")
+        return qs.order_by("-created_at", "-id")

@@ -1,0 +1,221 @@
+"""Early warning on the database: score a saved report once per engine version, raise or update
+the alert it calls for, and sweep up reports the broker never delivered.
+
+Chain: a service saves a report -> on commit, `incidents.tasks.score_report` is enqueued (a
+broker outage is logged, not raised: the sweep finds the report later) -> the task calls
+`report_score` -> `EwScore` row (unique per report and version, so a duplicate delivery is
+harmless) -> `alert_raise` for merah -> push to `/ws/alerts/` after commit.
+"""
+
+import datetime as dt
+import logging
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.realtime import ALERTS_GROUP, realtime_publish_after_commit
+from incidents.ew import Engine, Report
+from incidents.models import (
+    OPEN_ALERT_STATUSES,
+    Alert,
+    AlertLevel,
+    EwScore,
+    Incident,
+    IntelReport,
+    Tip,
+)
+
+log = logging.getLogger(__name__)
+
+KINDS = {"intel": IntelReport, "tip": Tip, "incident": Incident}
+CATEGORY_RANK = {"kurang_rawan": 0, "rawan": 1, "sangat_rawan": 2}
+_engine: Engine | None = None
+
+
+def engine_get() -> Engine:
+    """One engine per process: it caches word stems, which is what makes it fast."""
+    global _engine
+    if _engine is None:
+        _engine = Engine()
+    return _engine
+
+
+def engine_version() -> str:
+    return engine_get().config.version
+
+
+def score_enqueue_after_commit(*, kind: str, pk: int) -> None:
+    """Ask a worker to score a report once the transaction that saved it commits."""
+    from incidents.tasks import score_report
+
+    def enqueue() -> None:
+        try:
+            score_report.delay(kind, pk)
+        except Exception:  # broker down: the report is saved; the beat sweep will score it
+            log.warning("could not enqueue scoring of %s %s; the sweep will", kind, pk)
+
+    transaction.on_commit(enqueue)
+
+
+def _vulnerability(kelurahan_id, tps) -> str | None:
+    """The TPS's category, else the worst category among the kelurahan's TPS."""
+    from operations.models import Tps
+
+    if tps is not None:
+        return tps.category
+    if kelurahan_id is None:
+        return None
+    cats = set(Tps.objects.filter(kelurahan_id=kelurahan_id).values_list("category", flat=True))
+    return max(cats, key=CATEGORY_RANK.get) if cats else None
+
+
+def _phase(at):
+    from operations.selectors import phase_current
+
+    phase = phase_current(at)
+    return (phase.risk_weight, phase.name) if phase else (None, None)
+
+
+def report_build(kind: str, obj) -> Report:
+    """The engine's view of a saved report, with its place's vulnerability and the phase."""
+    when = getattr(obj, "reported_at", None) or obj.created_at
+    weight, label = _phase(when)
+    kelurahan = obj.kelurahan.name if obj.kelurahan_id else None
+    common = {
+        "kelurahan": kelurahan,
+        "reported_at": when,
+        "phase_weight": weight,
+        "phase_label": label,
+        "id": f"{kind}-{obj.pk}",
+    }
+    if kind == "intel":
+        return Report(
+            text=obj.text,
+            source_reliability=obj.source_reliability,
+            info_credibility=obj.info_credibility,
+            channel="intel",
+            vulnerability=_vulnerability(obj.kelurahan_id, obj.tps),
+            source_id=f"intel-source:{obj.source.strip().lower()}",
+            **common,
+        )
+    if kind == "tip":
+        return Report(
+            text=obj.text,
+            channel="tip",
+            vulnerability=_vulnerability(obj.kelurahan_id, None),
+            source_id=f"tip:{obj.client_hash}" if obj.client_hash else None,
+            **common,
+        )
+    return Report(
+        text=f"{obj.get_type_display()}. {obj.description}",
+        channel="field",
+        vulnerability=_vulnerability(obj.kelurahan_id, obj.tps),
+        source_id=f"field:{obj.reporter_id}",
+        **common,
+    )
+
+
+def report_score(*, kind: str, pk: int) -> EwScore | None:
+    """Score one report under the current engine version (idempotent) and raise its alert."""
+    model = KINDS[kind]
+    obj = model.objects.select_related("kelurahan").filter(pk=pk).first()
+    if obj is None:
+        return None
+    version = engine_version()
+    existing = EwScore.objects.filter(**{kind: obj}, engine_version=version).first()
+    if existing is not None:
+        return existing
+    result = engine_get().score(report_build(kind, obj))
+    try:
+        with transaction.atomic():
+            score = EwScore.objects.create(
+                **{kind: obj},
+                engine_version=version,
+                score=result.score,
+                level=result.level,
+                reasons=result.reasons,
+            )
+            if result.level == AlertLevel.MERAH:
+                alert_raise(score=score, obj=obj, kind=kind)
+    except IntegrityError:
+        # Another delivery of the same task won the race: its row stands.
+        return EwScore.objects.get(**{kind: obj}, engine_version=version)
+    return score
+
+
+def _alert_event(alert: Alert, kind: str) -> dict:
+    return {
+        "type": kind,
+        "alert": {
+            "id": alert.pk,
+            "kind": alert.kind,
+            "level": alert.level,
+            "status": alert.status,
+            "title": alert.title,
+            "reasons": alert.reasons,
+            "kelurahan": alert.kelurahan.name if alert.kelurahan_id else None,
+            "reports": alert.scores.count(),
+            "is_exercise": alert.is_exercise,
+        },
+    }
+
+
+def alert_raise(*, score: EwScore, obj, kind: str) -> Alert:
+    """Open an alert for a merah report, or add the report to the one already open for the same
+    place (one open alert per place and kind); pushed to the command post after commit."""
+    place = f"kel:{obj.kelurahan_id}" if obj.kelurahan_id else f"{kind}:{obj.pk}"
+    key = f"report:{place}"
+    alert = (
+        Alert.objects.select_for_update()
+        .filter(dedup_key=key, status__in=OPEN_ALERT_STATUSES)
+        .first()
+    )
+    created = alert is None
+    if created:
+        where = obj.kelurahan.name if obj.kelurahan_id else _("lokasi belum jelas")
+        alert = Alert.objects.create(
+            kind=Alert.Kind.REPORT,
+            level=AlertLevel.MERAH,
+            title=_("Ancaman di %(w)s") % {"w": where},
+            reasons=score.reasons,
+            kelurahan_id=obj.kelurahan_id,
+            dedup_key=key,
+            is_exercise=getattr(obj, "is_exercise", False),
+        )
+    else:
+        alert.reasons = score.reasons
+        alert.updated_at = timezone.now()
+        alert.save(update_fields=["reasons", "updated_at"])
+    alert.scores.add(score)
+    realtime_publish_after_commit(
+        group=ALERTS_GROUP,
+        event=_alert_event(alert, "alert.created" if created else "alert.updated"),
+    )
+    return alert
+
+
+def scores_sweep(*, older_than_seconds: int = 30, limit: int = 500) -> int:
+    """Enqueue reports left unscored under the current version (a lost message, a broker
+    outage); run by Celery beat. Returns how many were enqueued."""
+    from incidents.tasks import score_report
+
+    version = engine_version()
+    cutoff = timezone.now() - dt.timedelta(seconds=older_than_seconds)
+    sent = 0
+    for kind, model in KINDS.items():
+        stamp = "reported_at" if kind == "incident" else "created_at"
+        pending = (
+            model.objects.filter(**{f"{stamp}__lt": cutoff})
+            .exclude(scores__engine_version=version)
+            .order_by(stamp)
+            .values_list("pk", flat=True)[:limit]
+        )
+        for pk in pending:
+            try:
+                score_report.delay(kind, pk)
+            except Exception:
+                log.warning("broker still down; sweep stops")
+                return sent
+            sent += 1
+    return sent

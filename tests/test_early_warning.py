@@ -1,0 +1,128 @@
+"""Intelligence reports and public tips are scored in a worker; merah raises an alert."""
+
+import datetime as dt
+import time
+
+import pytest
+from django.utils import timezone
+
+from incidents.models import Alert, EwScore, IntelReport, Tip
+from incidents.scoring import engine_version, report_score, scores_sweep
+from operations.models import Kelurahan
+from operations.reference import reference_load
+
+
+def li(**extra):
+    return {
+        "subject": "Rencana pengerahan massa ke kantor KPU",
+        "field": "politik",
+        "source": "Informan K-17",
+        "source_relation": "warga setempat",
+        "obtained_how": "wawancara",
+        "obtained_at": timezone.now().isoformat(),
+        "source_reliability": "B",
+        "info_credibility": 2,
+        "what": "Sekitar 500 orang membawa senjata tajam akan menyerbu kantor KPU malam ini "
+        "dan membakar kotak suara.",
+        "kelurahan": "Metro",
+        "analysis": "Massa pendukung calon yang kalah.",
+        **extra,
+    }
+
+
+def test_intel_files_a_laporan_informasi_and_bad_grading_is_refused(api_for, db):
+    reference_load()
+    api = api_for("intel")
+    created = api.post("/api/v1/intel/", li(), format="json")
+    assert created.status_code == 201, created.json()
+    assert IntelReport.objects.get().author.username == "intel"
+    bad = api.post("/api/v1/intel/", li(source_reliability="Z", info_credibility=9), format="json")
+    assert bad.status_code == 400
+    assert {"source_reliability", "info_credibility"} <= set(bad.json())
+    assert api_for("penghubung_kpu").get("/api/v1/intel/").status_code == 403
+    assert api_for("lapangan").get("/api/v1/intel/").status_code == 403
+    assert "Informan K-17" not in api_for("komando").get("/api/v1/alerts/").content.decode()
+
+
+def test_scoring_is_once_per_engine_version_and_merah_raises_one_alert_per_place(db, personas):
+    reference_load()
+    kel = Kelurahan.objects.get(name="Metro")
+    fields = {k: v for k, v in li().items() if k not in ("kelurahan", "obtained_at")}
+    reports = [
+        IntelReport.objects.create(
+            **fields, kelurahan=kel, obtained_at=timezone.now(), author=personas["intel"]
+        )
+        for _ in range(2)
+    ]
+    first = report_score(kind="intel", pk=reports[0].pk)
+    assert first.level == "merah" and first.engine_version == engine_version()
+    assert report_score(kind="intel", pk=reports[0].pk).pk == first.pk  # a second delivery
+    report_score(kind="intel", pk=reports[1].pk)
+    assert EwScore.objects.count() == 2
+    alert = Alert.objects.get()
+    assert alert.kelurahan == kel and alert.scores.count() == 2
+    assert any("KPU" in r for r in alert.reasons)
+
+
+def test_a_tip_needs_no_login_is_checked_and_is_rate_limited(client, db, settings):
+    from django.core.cache import cache
+
+    cache.clear()  # the throttle counts live in the cache
+    reference_load()
+    ok = client.post(
+        "/api/v1/tips/",
+        {"text": "Ada pembagian amplop di masjid RT 03 tadi malam", "kelurahan": "Yosomulyo"},
+        content_type="application/json",
+    )
+    assert ok.status_code == 201
+    assert Tip.objects.get().kelurahan.name == "Yosomulyo"
+    assert (
+        client.post("/api/v1/tips/", {"text": "x"}, content_type="application/json").status_code
+        == 400
+    )
+    big = client.post("/api/v1/tips/", {"text": "a b " * 300_000}, content_type="application/json")
+    assert big.status_code == 400
+    spam = client.post(
+        "/api/v1/tips/",
+        {"text": "promo http://a.example http://b.example http://c.example"},
+        content_type="application/json",
+    )
+    assert spam.status_code == 400
+    codes = [
+        client.post(
+            "/api/v1/tips/",
+            {"text": f"laporan warga nomor {i} di pasar"},
+            content_type="application/json",
+        ).status_code
+        for i in range(12)
+    ]
+    assert 429 in codes
+    assert client.get("/api/v1/tips/").status_code == 401
+
+
+def test_the_sweep_enqueues_what_was_never_scored(db, personas):
+    reference_load()
+    old = timezone.now() - dt.timedelta(minutes=5)
+    tip = Tip.objects.create(text="Situasi aman kondusif di TPS 02")
+    Tip.objects.filter(pk=tip.pk).update(created_at=old)
+    assert scores_sweep() == 1  # enqueued to the Redis broker
+
+
+@pytest.mark.stack
+def test_a_real_worker_scores_a_filed_report_and_raises_the_alert(
+    transactional_db, api_for, celery_worker
+):
+    reference_load()
+    created = api_for("intel").post("/api/v1/intel/", li(), format="json")
+    assert created.status_code == 201
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not Alert.objects.exists():
+        time.sleep(0.2)
+    score = EwScore.objects.get()
+    assert score.intel_id == created.json()["id"] and score.level == "merah"
+    alert = Alert.objects.get()
+    replay = api_for("komando").get("/api/v1/alerts/", {"since": alert.pk - 1}).json()
+    assert [a["id"] for a in replay["results"]] == [alert.pk]
+    assert replay["results"][0]["reports"] == 1
+    detail = api_for("intel").get(f"/api/v1/intel/{created.json()['id']}/").json()
+    assert detail["scores"][0]["level"] == "merah"
