@@ -4,13 +4,15 @@ import hashlib
 
 from django.conf import settings
 from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
 from core.access import Role
-from incidents import services
+from incidents import scoring, services
 from incidents.models import (
     OPEN_ALERT_STATUSES,
     Alert,
@@ -174,6 +176,11 @@ class AlertSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "reports",
+            "escalation",
+            "acknowledged_at",
+            "ack_overdue_at",
+            "closed_at",
+            "outcome",
             "is_exercise",
         ]
 
@@ -194,13 +201,54 @@ class AlertFilter(filters.FilterSet):
         return queryset.filter(status__in=OPEN_ALERT_STATUSES) if value else queryset
 
 
+class AlertCloseSerializer(serializers.Serializer):
+    outcome = serializers.CharField(max_length=2000)
+
+
+class AlertEscalateSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
 class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     """Alerts for the command post (komando and intel); `?since=ID` replays what a reconnecting
-    client missed, oldest first."""
+    client missed, oldest first. Acknowledge, escalate and close are komando's and intel's."""
 
     read_roles = OPS
+    action_roles = {"acknowledge": OPS, "escalate": OPS, "close": OPS}
     serializer_class = AlertSerializer
     filterset_class = AlertFilter
+
+    @extend_schema(request=None, responses=AlertSerializer)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        """Take the alert on (stops its escalation for being unacknowledged)."""
+        return Response(
+            AlertSerializer(
+                scoring.alert_acknowledge(alert=self.get_object(), by=request.user)
+            ).data
+        )
+
+    @extend_schema(request=AlertEscalateSerializer, responses=AlertSerializer)
+    @action(detail=True, methods=["post"])
+    def escalate(self, request, pk=None):
+        """Move the alert one step up: Kabag Ops, Kapolres, Kapolda."""
+        body = AlertEscalateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        alert = scoring.alert_escalate(
+            alert=self.get_object(), by=request.user, note=body.validated_data["note"]
+        )
+        return Response(AlertSerializer(alert).data)
+
+    @extend_schema(request=AlertCloseSerializer, responses=AlertSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        """Close with the outcome."""
+        body = AlertCloseSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        alert = scoring.alert_close(
+            alert=self.get_object(), by=request.user, outcome=body.validated_data["outcome"]
+        )
+        return Response(AlertSerializer(alert).data)
 
     def get_queryset(self):
         qs = Alert.objects.select_related("kelurahan").prefetch_related("scores")

@@ -183,6 +183,23 @@ class Alert(models.Model):
     scores = models.ManyToManyField(
         "EwScore", blank=True, related_name="alerts", verbose_name=_("laporan")
     )
+    acknowledged_at = models.DateTimeField(_("diterima pada"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("diterima oleh"),
+    )
+    escalation = models.PositiveSmallIntegerField(
+        _("tingkat eskalasi"),
+        default=0,
+        help_text=_("0 pos komando, 1 Kabag Ops, 2 Kapolres, 3 Kapolda"),
+    )
+    ack_overdue_at = models.DateTimeField(_("terlambat diterima sejak"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("ditutup pada"), null=True, blank=True)
+    outcome = models.TextField(_("hasil"), blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -10,6 +10,7 @@ harmless) -> `alert_raise` for merah -> push to `/ws/alerts/` after commit.
 import datetime as dt
 import logging
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +21,7 @@ from incidents.models import (
     OPEN_ALERT_STATUSES,
     Alert,
     AlertLevel,
+    AlertStatus,
     EwScore,
     Incident,
     IntelReport,
@@ -156,6 +158,8 @@ def _alert_event(alert: Alert, kind: str) -> dict:
             "reasons": alert.reasons,
             "kelurahan": alert.kelurahan.name if alert.kelurahan_id else None,
             "reports": alert.scores.count(),
+            "escalation": alert.escalation,
+            "overdue": alert.ack_overdue_at is not None,
             "is_exercise": alert.is_exercise,
         },
     }
@@ -219,3 +223,107 @@ def scores_sweep(*, older_than_seconds: int = 30, limit: int = 500) -> int:
                 return sent
             sent += 1
     return sent
+
+
+ESCALATION_CHAIN = ["pos komando", "Kabag Ops", "Kapolres", "Kapolda"]
+
+
+def _alert_locked(alert: Alert) -> Alert:
+    return Alert.objects.select_for_update().get(pk=alert.pk)
+
+
+@transaction.atomic
+def alert_acknowledge(*, alert: Alert, by) -> Alert:
+    """The duty officer has seen the alert and takes it on."""
+    from core.services import audit_record
+
+    alert = _alert_locked(alert)
+    if alert.status not in (AlertStatus.OPEN, AlertStatus.ESCALATED):
+        raise ValidationError({"status": _("Peringatan ini tidak dapat diterima lagi.")})
+    before = alert.status
+    alert.status = AlertStatus.ACKNOWLEDGED
+    alert.acknowledged_at = timezone.now()
+    alert.acknowledged_by = by
+    alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "updated_at"])
+    audit_record(
+        actor=by, action="alert.acknowledge", obj=alert, changes={"status": [before, alert.status]}
+    )
+    realtime_publish_after_commit(group=ALERTS_GROUP, event=_alert_event(alert, "alert.updated"))
+    return alert
+
+
+@transaction.atomic
+def alert_escalate(*, alert: Alert, by, note: str = "") -> Alert:
+    """Move the alert one step up the chain (pos komando, Kabag Ops, Kapolres, Kapolda)."""
+    from core.services import audit_record
+
+    alert = _alert_locked(alert)
+    if alert.status == AlertStatus.CLOSED:
+        raise ValidationError({"status": _("Peringatan sudah ditutup.")})
+    if alert.escalation >= len(ESCALATION_CHAIN) - 1:
+        raise ValidationError({"escalation": _("Sudah di tingkat tertinggi (Kapolda).")})
+    alert.escalation += 1
+    alert.status = AlertStatus.ESCALATED
+    alert.save(update_fields=["escalation", "status", "updated_at"])
+    audit_record(
+        actor=by,
+        action="alert.escalate",
+        obj=alert,
+        note=note,
+        changes={"escalation": [alert.escalation - 1, alert.escalation]},
+    )
+    realtime_publish_after_commit(group=ALERTS_GROUP, event=_alert_event(alert, "alert.updated"))
+    return alert
+
+
+@transaction.atomic
+def alert_close(*, alert: Alert, by, outcome: str) -> Alert:
+    """Close the alert with what came of it (false alarm, handled, handed to Gakkumdu, ...)."""
+    from core.services import audit_record
+
+    if not outcome.strip():
+        raise ValidationError({"outcome": _("Tuliskan hasil penanganan.")})
+    alert = _alert_locked(alert)
+    if alert.status == AlertStatus.CLOSED:
+        raise ValidationError({"status": _("Peringatan sudah ditutup.")})
+    before = alert.status
+    alert.status = AlertStatus.CLOSED
+    alert.closed_at = timezone.now()
+    alert.outcome = outcome.strip()
+    alert.save(update_fields=["status", "closed_at", "outcome", "updated_at"])
+    audit_record(
+        actor=by,
+        action="alert.close",
+        obj=alert,
+        note=outcome,
+        changes={"status": [before, alert.status]},
+    )
+    realtime_publish_after_commit(group=ALERTS_GROUP, event=_alert_event(alert, "alert.updated"))
+    return alert
+
+
+def alerts_escalate_unacknowledged(*, now=None) -> int:
+    """Escalate alerts nobody acknowledged within ALERT_ACK_MINUTES (Celery beat, every minute);
+    each further period unacknowledged moves it one more step up the chain."""
+    from django.conf import settings
+
+    now = now or timezone.now()
+    limit = dt.timedelta(minutes=settings.ALERT_ACK_MINUTES)
+    moved = 0
+    for alert in Alert.objects.filter(
+        status__in=[AlertStatus.OPEN, AlertStatus.ESCALATED], acknowledged_at__isnull=True
+    ).order_by("id")[:500]:
+        steps = int((now - alert.created_at) / limit)
+        if steps <= alert.escalation or alert.escalation >= len(ESCALATION_CHAIN) - 1:
+            continue
+        with transaction.atomic():
+            locked = _alert_locked(alert)
+            locked.escalation = min(steps, len(ESCALATION_CHAIN) - 1)
+            locked.status = AlertStatus.ESCALATED
+            locked.ack_overdue_at = locked.ack_overdue_at or now
+            locked.save(update_fields=["escalation", "status", "ack_overdue_at", "updated_at"])
+            realtime_publish_after_commit(
+                group=ALERTS_GROUP, event=_alert_event(locked, "alert.updated")
+            )
+        moved += 1
+    return moved

@@ -45,3 +45,11 @@ def sweep_unscored() -> int:
     from incidents.scoring import scores_sweep
 
     return scores_sweep()
+
+
+@shared_task(name="incidents.tasks.escalate_unacknowledged", ignore_result=True)
+def escalate_unacknowledged() -> int:
+    """Escalate alerts nobody acknowledged in time (every minute by beat)."""
+    from incidents.scoring import alerts_escalate_unacknowledged
+
+    return alerts_escalate_unacknowledged()

@@ -17,6 +17,10 @@ app.conf.beat_schedule = {
     "incidents-escalate-overdue": {"task": "incidents.tasks.escalate_overdue", "schedule": 60.0},
     "incidents-flag-tps-overdue": {"task": "incidents.tasks.flag_tps_overdue", "schedule": 60.0},
     "incidents-sweep-unscored": {"task": "incidents.tasks.sweep_unscored", "schedule": 30.0},
+    "alerts-escalate-unacknowledged": {
+        "task": "incidents.tasks.escalate_unacknowledged",
+        "schedule": 60.0,
+    },
 }
 
 

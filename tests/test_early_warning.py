@@ -126,3 +126,35 @@ def test_a_real_worker_scores_a_filed_report_and_raises_the_alert(
     assert replay["results"][0]["reports"] == 1
     detail = api_for("intel").get(f"/api/v1/intel/{created.json()['id']}/").json()
     assert detail["scores"][0]["level"] == "merah"
+
+
+def test_alerts_are_acknowledged_escalated_and_closed_and_unacknowledged_ones_climb(api_for, db):
+    from incidents.scoring import alerts_escalate_unacknowledged
+
+    alert = Alert.objects.create(kind="report", level="merah", title="Ancaman di Metro")
+    api = api_for("komando")
+    assert alerts_escalate_unacknowledged() == 0
+    later = timezone.now() + dt.timedelta(minutes=11)  # two periods of 5 minutes
+    assert alerts_escalate_unacknowledged(now=later) == 1
+    alert.refresh_from_db()
+    assert (alert.status, alert.escalation) == ("escalated", 2)
+    assert alert.ack_overdue_at is not None
+    acked = api.post(f"/api/v1/alerts/{alert.pk}/acknowledge/").json()
+    assert acked["status"] == "acknowledged" and acked["acknowledged_at"]
+    assert alerts_escalate_unacknowledged(now=later + dt.timedelta(hours=1)) == 0
+    up = api.post(
+        f"/api/v1/alerts/{alert.pk}/escalate/", {"note": "massa bertambah"}, format="json"
+    ).json()
+    assert up["escalation"] == 3
+    top = api.post(f"/api/v1/alerts/{alert.pk}/escalate/", {}, format="json")
+    assert top.status_code == 400  # Kapolda is the top
+    assert api.post(f"/api/v1/alerts/{alert.pk}/close/", {}, format="json").status_code == 400
+    closed = api.post(
+        f"/api/v1/alerts/{alert.pk}/close/",
+        {"outcome": "massa bubar setelah negosiasi"},
+        format="json",
+    ).json()
+    assert closed["status"] == "closed" and closed["outcome"].startswith("massa bubar")
+    assert (
+        api_for("penghubung_kpu").post(f"/api/v1/alerts/{alert.pk}/acknowledge/").status_code == 403
+    )

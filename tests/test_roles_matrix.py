@@ -113,7 +113,7 @@ def samples(personas):
         "/api/v1/tps-returns/{pk}/": tps_return.pk,
         "/api/v1/intel/{pk}/": intel.pk,
         "/api/v1/tips/{pk}/": tip.pk,
-        "/api/v1/alerts/{pk}/": alert.pk,
+        **{r: alert.pk for r in MATRIX if r.startswith("/api/v1/alerts/{pk}")},
         "/api/v1/units/{pk}/": unit.pk,
         "/api/v1/officers/{pk}/": officer.pk,
         "/api/v1/officers/{pk}/history/": officer.pk,
