@@ -199,11 +199,15 @@ def alert_raise(*, score: EwScore, obj, kind: str) -> Alert:
     return alert
 
 
-def scores_sweep(*, older_than_seconds: int = 30, limit: int = 500) -> int:
+def scores_sweep(*, older_than_seconds: int | None = None, limit: int = 500) -> int:
     """Enqueue reports left unscored under the current version (a lost message, a broker
-    outage); run by Celery beat. Returns how many were enqueued."""
+    outage); run by Celery beat every EW_SWEEP_SECONDS. Returns how many were enqueued."""
+    from django.conf import settings
+
     from incidents.tasks import score_report
 
+    if older_than_seconds is None:
+        older_than_seconds = settings.EW_SWEEP_SECONDS
     version = engine_version()
     cutoff = timezone.now() - dt.timedelta(seconds=older_than_seconds)
     sent = 0

@@ -11,12 +11,17 @@ app = Celery("sispam")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+from django.conf import settings  # noqa: E402  (after the app reads the Django settings)
+
 # The beat schedule lives in code, next to the tasks it runs.
 app.conf.beat_schedule = {
     "worker-heartbeat": {"task": "core.tasks.heartbeat", "schedule": 30.0},
     "incidents-escalate-overdue": {"task": "incidents.tasks.escalate_overdue", "schedule": 60.0},
     "incidents-flag-tps-overdue": {"task": "incidents.tasks.flag_tps_overdue", "schedule": 60.0},
-    "incidents-sweep-unscored": {"task": "incidents.tasks.sweep_unscored", "schedule": 30.0},
+    "incidents-sweep-unscored": {
+        "task": "incidents.tasks.sweep_unscored",
+        "schedule": float(settings.EW_SWEEP_SECONDS),
+    },
     "alerts-escalate-unacknowledged": {
         "task": "incidents.tasks.escalate_unacknowledged",
         "schedule": 60.0,
