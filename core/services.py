@@ -76,6 +76,7 @@ ADMIN_ROLE_MODELS = [
     ("operations", "kelurahan"),
     ("operations", "electionphase"),
     ("personnel", "unit"),
+    ("incidents", "ewconfig"),
 ]
 
 

@@ -1,2 +1,44 @@
-"""Incidents and alerts are worked in Sispam's own pages, under their own access rules; the admin
-only shows them read-only to a superuser for support."""
+"""Incidents and alerts are worked in Sispam's own pages, under their own access rules. The
+admin holds the early-warning rules: administrators add and activate new versions."""
+
+import json
+
+from django import forms
+from django.contrib import admin
+
+from core.admin import AuditedModelAdmin
+from incidents.models import EwConfig
+
+
+class EwConfigForm(forms.ModelForm):
+    class Meta:
+        model = EwConfig
+        fields = ["version", "config", "is_active", "note"]
+
+
+@admin.register(EwConfig)
+class EwConfigAdmin(AuditedModelAdmin):
+    """A version in use is never edited: copy it into a new version, change, activate."""
+
+    form = EwConfigForm
+    list_display = ["version", "is_active", "created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.pk:
+            return ["version", "config"]
+        return []
+
+    def get_changeform_initial_data(self, request):
+        from incidents.ew import default_config
+
+        data = default_config().to_dict()
+        data.pop("version", None)
+        return {"config": json.dumps(data, ensure_ascii=False, indent=1)}
+
+    def save_model(self, request, obj, form, change):
+        if obj.is_active:
+            EwConfig.objects.exclude(pk=obj.pk).filter(is_active=True).update(is_active=False)
+        super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -565,3 +565,42 @@ class EwScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.level} {self.score}"
+
+
+class EwConfig(models.Model):
+    """A version of the early-warning engine's lexicon, weights and thresholds.
+
+    Versions are never edited once used: an administrator saves a new version and activates it;
+    every score records the version it was made with.
+    """
+
+    version = models.SlugField(_("versi"), max_length=40, unique=True)
+    config = models.JSONField(_("aturan (JSON)"))
+    is_active = models.BooleanField(_("aktif"), default=False)
+    note = models.TextField(_("catatan perubahan"), blank=True)
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("aturan peringatan dini")
+        verbose_name_plural = _("aturan peringatan dini")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"], condition=models.Q(is_active=True), name="one_active_ew"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.version
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from incidents.ew import Config
+
+        data = dict(self.config or {})
+        data["version"] = self.version
+        try:
+            Config.from_dict(data)
+        except ValueError as exc:
+            raise ValidationError({"config": str(exc)}) from None

@@ -9,6 +9,7 @@ harmless) -> `alert_raise` for merah -> push to `/ws/alerts/` after commit.
 
 import datetime as dt
 import logging
+import time
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -32,14 +33,30 @@ log = logging.getLogger(__name__)
 
 KINDS = {"intel": IntelReport, "tip": Tip, "incident": Incident}
 CATEGORY_RANK = {"kurang_rawan": 0, "rawan": 1, "sangat_rawan": 2}
+CONFIG_CHECK_SECONDS = 15
 _engine: Engine | None = None
+_checked_at = 0.0
 
 
 def engine_get() -> Engine:
-    """One engine per process: it caches word stems, which is what makes it fast."""
-    global _engine
-    if _engine is None:
-        _engine = Engine()
+    """One engine per process (it caches word stems, which is what makes it fast), rebuilt when
+    an administrator activates another config version (looked up every 15 seconds)."""
+    global _engine, _checked_at
+    now = time.monotonic()
+    if _engine is not None and now - _checked_at < CONFIG_CHECK_SECONDS:
+        return _engine
+    _checked_at = now
+    from incidents.ew import Config, default_config
+    from incidents.models import EwConfig
+
+    active = EwConfig.objects.filter(is_active=True).values_list("version", "config").first()
+    if active is None:
+        if _engine is None or _engine.version != default_config().version:
+            _engine = Engine()
+        return _engine
+    version, data = active
+    if _engine is None or _engine.version != version:
+        _engine = Engine(Config.from_dict({**data, "version": version}))
     return _engine
 
 

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 import core.admin  # noqa: F401  (registers the models: admin autodiscovery is off)
+import incidents.admin  # noqa: F401
 import operations.admin  # noqa: F401
 import personnel.admin  # noqa: F401
 from core import api as core_api

@@ -158,3 +158,50 @@ def test_alerts_are_acknowledged_escalated_and_closed_and_unacknowledged_ones_cl
     assert (
         api_for("penghubung_kpu").post(f"/api/v1/alerts/{alert.pk}/acknowledge/").status_code == 403
     )
+
+
+def test_an_administrator_activates_a_new_rules_version_and_scores_record_it(
+    client_for, personas, db
+):
+    import json as jsonlib
+
+    from incidents import scoring
+    from incidents.ew import default_config
+
+    reference_load()
+    rules = default_config().to_dict()
+    rules.pop("version")
+    rules["thresholds"] = {**rules["thresholds"], "merah": 90}
+    admin = client_for("admin")
+    bad = admin.post(
+        "/admin/incidents/ewconfig/add/",
+        {
+            "version": "ew-rusak",
+            "config": jsonlib.dumps({"thresholds": {"kuning": 1}}),
+            "is_active": "on",
+            "note": "x",
+        },
+    )
+    assert bad.status_code == 200 and "config" in bad.content.decode()
+    ok = admin.post(
+        "/admin/incidents/ewconfig/add/",
+        {
+            "version": "ew-2024-2",
+            "config": jsonlib.dumps(rules),
+            "is_active": "on",
+            "note": "merah hanya di atas 90",
+        },
+    )
+    assert ok.status_code == 302, ok.content.decode()[:800]
+    scoring._checked_at = 0.0  # do not wait for the periodic look-up
+    kel = Kelurahan.objects.get(name="Metro")
+    fields = {k: v for k, v in li().items() if k not in ("kelurahan", "obtained_at")}
+    report = IntelReport.objects.create(
+        **fields, kelurahan=kel, obtained_at=timezone.now(), author=personas["intel"]
+    )
+    try:
+        score = report_score(kind="intel", pk=report.pk)
+    finally:
+        scoring._engine, scoring._checked_at = None, 0.0  # later tests: the default rules
+    assert score.engine_version == "ew-2024-2"
+    assert score.reasons[-1].endswith("ew-2024-2")
