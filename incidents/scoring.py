@@ -145,7 +145,9 @@ def report_score(*, kind: str, pk: int) -> EwScore | None:
     existing = EwScore.objects.filter(**{kind: obj}, engine_version=version).first()
     if existing is not None:
         return existing
-    result = engine_get().score(report_build(kind, obj))
+    engine = engine_get()
+    report = report_build(kind, obj)
+    result = engine.score(report, corroboration=_corroboration(kind, obj, report.source_id))
     try:
         with transaction.atomic():
             score = EwScore.objects.create(
@@ -157,10 +159,125 @@ def report_score(*, kind: str, pk: int) -> EwScore | None:
             )
             if result.level == AlertLevel.MERAH:
                 alert_raise(score=score, obj=obj, kind=kind)
+            if obj.kelurahan_id and result.score >= _stream("surge_min_score"):
+                surge_check(score=score, kelurahan=obj.kelurahan)
     except IntegrityError:
         # Another delivery of the same task won the race: its row stands.
         return EwScore.objects.get(**{kind: obj}, engine_version=version)
     return score
+
+
+def _stream(key: str):
+    return engine_get().config.data["stream"][key]
+
+
+def _stamp(kind: str) -> str:
+    return "reported_at" if kind == "incident" else "created_at"
+
+
+def _source_of(score: EwScore) -> str:
+    if score.intel_id:
+        return f"intel-source:{score.intel.source.strip().lower()}"
+    if score.tip_id:
+        return f"tip:{score.tip.client_hash}" if score.tip.client_hash else f"tip-{score.tip_id}"
+    return f"field:{score.incident.reporter_id}"
+
+
+def _recent_scores(kelurahan_id: int, since, until, *, min_level=None):
+    """Scores of reports about one kelurahan made between two times (any kind)."""
+    from django.db.models import Q
+
+    qs = EwScore.objects.filter(
+        Q(
+            intel__kelurahan_id=kelurahan_id,
+            intel__created_at__gte=since,
+            intel__created_at__lt=until,
+        )
+        | Q(tip__kelurahan_id=kelurahan_id, tip__created_at__gte=since, tip__created_at__lt=until)
+        | Q(
+            incident__kelurahan_id=kelurahan_id,
+            incident__reported_at__gte=since,
+            incident__reported_at__lt=until,
+        )
+    )
+    if min_level:
+        qs = qs.filter(level__in=min_level)
+    return qs
+
+
+def _corroboration(kind: str, obj, source_id) -> int:
+    """Independent reports (other sources) of concern in the same kelurahan in the last two
+    hours; the engine adds points for up to `corroboration_max_reports` of them. Reports from
+    the same source do not corroborate each other."""
+    if not obj.kelurahan_id:
+        return 0
+    when = getattr(obj, _stamp(kind))
+    window = dt.timedelta(minutes=_stream("corroboration_window_minutes"))
+    recent = (
+        _recent_scores(
+            obj.kelurahan_id, when - window, when, min_level=[AlertLevel.KUNING, AlertLevel.MERAH]
+        )
+        .select_related("intel", "tip", "incident")
+        .order_by("-id")[: _stream("corroboration_scan")]
+    )
+    sources = {_source_of(s) for s in recent} - {source_id}
+    return min(len(sources), _stream("corroboration_max_reports"))
+
+
+def surge_check(*, score: EwScore, kelurahan) -> Alert | None:
+    """A surge: more reports about a kelurahan in the last hour than its baseline explains.
+
+    Test: with k reports in the window of W minutes and a baseline rate r per hour (the
+    kelurahan's own last 24 hours before the window, blended with a prior of 0.25 an hour
+    weighted as 6 hours), P(X >= k | Poisson(r * W / 60)) < alpha (0.001) and k >= 4.
+    """
+    from incidents.ew.stream import poisson_sf
+
+    now = timezone.now()
+    window = dt.timedelta(minutes=_stream("surge_window_minutes"))
+    base_hours = _stream("surge_baseline_hours")
+    k = _recent_scores(kelurahan.pk, now - window, now + dt.timedelta(seconds=1)).count()
+    if k < _stream("surge_min_count"):
+        return None
+    before = _recent_scores(
+        kelurahan.pk, now - window - dt.timedelta(hours=base_hours), now - window
+    ).count()
+    prior_h = _stream("surge_prior_hours")
+    rate = (before + _stream("surge_prior_rate_per_hour") * prior_h) / (base_hours + prior_h)
+    expected = rate * window.total_seconds() / 3600
+    p = poisson_sf(k, expected)
+    if p >= _stream("surge_alpha"):
+        return None
+    key = f"surge:kel:{kelurahan.pk}"
+    reason = _("%(k)d laporan di %(w)s dalam %(m)d menit; biasanya %(e).1f (p = %(p).1e)") % {
+        "k": k,
+        "w": kelurahan.name,
+        "m": int(window.total_seconds() // 60),
+        "e": expected,
+        "p": p,
+    }
+    alert = (
+        Alert.objects.select_for_update()
+        .filter(dedup_key=key, status__in=OPEN_ALERT_STATUSES)
+        .first()
+    )
+    created = alert is None
+    if created:
+        alert = Alert.objects.create(
+            kind=Alert.Kind.SURGE,
+            level=AlertLevel.KUNING,
+            title=_("Lonjakan laporan di %(w)s") % {"w": kelurahan.name},
+            reasons=[reason],
+            kelurahan=kelurahan,
+            dedup_key=key,
+        )
+    else:
+        alert.reasons = [reason]
+        alert.save(update_fields=["reasons", "updated_at"])
+    alert.scores.add(score)
+    event = _alert_event(alert, "alert.created" if created else "alert.updated")
+    realtime_publish_after_commit(group=ALERTS_GROUP, event=event)
+    return alert
 
 
 def _alert_event(alert: Alert, kind: str) -> dict:

@@ -205,3 +205,28 @@ def test_an_administrator_activates_a_new_rules_version_and_scores_record_it(
         scoring._engine, scoring._checked_at = None, 0.0  # later tests: the default rules
     assert score.engine_version == "ew-2024-2"
     assert score.reasons[-1].endswith("ew-2024-2")
+
+
+def test_independent_sources_corroborate_and_a_burst_in_one_kelurahan_is_a_surge(db):
+    reference_load()
+    kel = Kelurahan.objects.get(name="Iringmulyo")
+    text = "Dua kelompok pemuda saling ejek di depan posko, suasana memanas, massa bertambah."
+    first = report_score(
+        kind="tip", pk=Tip.objects.create(text=text, kelurahan=kel, client_hash="a").pk
+    )
+    same_source = report_score(
+        kind="tip", pk=Tip.objects.create(text=text, kelurahan=kel, client_hash="a").pk
+    )
+    other_source = report_score(
+        kind="tip", pk=Tip.objects.create(text=text, kelurahan=kel, client_hash="b").pk
+    )
+    assert same_source.score == first.score  # one source repeating itself adds nothing
+    assert other_source.score > first.score  # an independent report does
+    assert not Alert.objects.filter(kind="surge").exists()
+    for i in range(5):
+        report_score(
+            kind="tip", pk=Tip.objects.create(text=text, kelurahan=kel, client_hash=f"c{i}").pk
+        )
+    surge = Alert.objects.get(kind="surge")
+    assert surge.kelurahan == kel and "Iringmulyo" in surge.reasons[0]
+    assert surge.scores.count() >= 1
