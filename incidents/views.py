@@ -234,3 +234,39 @@ def incident_detail(request, pk: int):
             "force_response": services.COLOUR_RESPONSE[incident.colour][0],
         },
     )
+
+
+TIP_FORM_LIMIT = 5  # tips per client per 10 minutes through the public form
+
+
+def tip_form(request):
+    """The public's form (no login): the Kapolres asked citizens for information."""
+    import hashlib
+
+    from django.core.cache import cache
+
+    context = {"kelurahan": Kelurahan.objects.order_by("name"), "values": {}, "errors": {}}
+    if request.method != "POST":
+        return render(request, "incidents/tip_form.html", context)
+    client = request.META.get("REMOTE_ADDR", "")
+    client_hash = hashlib.sha256(f"{settings.SECRET_KEY}:{client}".encode()).hexdigest()
+    key = f"tip-form:{client_hash}"
+    count = cache.get(key, 0)
+    if count >= TIP_FORM_LIMIT:
+        context["errors"] = {"text": _("Terlalu banyak kiriman; coba lagi beberapa menit lagi.")}
+        return render(request, "incidents/tip_form.html", context, status=429)
+    kel = Kelurahan.objects.filter(name=request.POST.get("kelurahan", "")).first()
+    data = {
+        "text": request.POST.get("text", ""),
+        "place": request.POST.get("place", ""),
+        "contact": request.POST.get("contact", ""),
+        "kelurahan": kel,
+    }
+    try:
+        services.tip_create(data=data, client_hash=client_hash)
+    except ValidationError as exc:
+        context["values"] = request.POST
+        context["errors"] = {k: " ".join(v) for k, v in exc.message_dict.items()}
+        return render(request, "incidents/tip_form.html", context, status=400)
+    cache.set(key, count + 1, timeout=600)
+    return render(request, "incidents/tip_form.html", {**context, "sent": True})

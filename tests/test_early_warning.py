@@ -230,3 +230,23 @@ def test_independent_sources_corroborate_and_a_burst_in_one_kelurahan_is_a_surge
     surge = Alert.objects.get(kind="surge")
     assert surge.kelurahan == kel and "Iringmulyo" in surge.reasons[0]
     assert surge.scores.count() >= 1
+
+
+def test_a_citizen_sends_a_tip_through_the_public_form(client, db):
+    from django.core.cache import cache
+
+    cache.clear()
+    reference_load()
+    page = client.get("/informasi/")
+    assert page.status_code == 200 and "Sampaikan Informasi" in page.content.decode()
+    sent = client.post(
+        "/informasi/",
+        {"text": "Ada orang membagikan amplop di RT 04 malam ini", "kelurahan": "Ganjaragung"},
+    )
+    assert sent.status_code == 200 and "sudah kami terima" in sent.content.decode()
+    assert Tip.objects.get().kelurahan.name == "Ganjaragung"
+    short = client.post("/informasi/", {"text": "hm"})
+    assert short.status_code == 400
+    for _ in range(5):
+        client.post("/informasi/", {"text": "laporan warga tentang keramaian di pasar"})
+    assert client.post("/informasi/", {"text": "laporan warga lagi dari pasar"}).status_code == 429
