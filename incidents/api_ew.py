@@ -218,6 +218,31 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = AlertSerializer
     filterset_class = AlertFilter
 
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def backtest(self, request):
+        """Past alerts against the incidents that followed (`?hours=6&since=ISO&until=ISO`)."""
+        import datetime as dt
+
+        from django.utils import timezone
+        from django.utils.dateparse import parse_datetime
+
+        from incidents.selectors import alert_backtest
+
+        try:
+            hours = int(request.query_params.get("hours", 6))
+        except ValueError:
+            hours = 0
+        until = parse_datetime(request.query_params.get("until", "")) or timezone.now()
+        since = parse_datetime(request.query_params.get("since", "")) or (
+            until - dt.timedelta(days=7)
+        )
+        if not 1 <= hours <= 72 or timezone.is_naive(since) or timezone.is_naive(until):
+            return Response(
+                {"detail": "hours 1-72; since/until ISO 8601 with a time zone", "code": "invalid"},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(alert_backtest(since=since, until=until, hours=hours))
+
     @extend_schema(request=None, responses=AlertSerializer)
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):

@@ -195,3 +195,75 @@ def dispatch_suggestions(*, incident: Incident, limit: int = 10) -> dict:
         key=lambda r: (r["distance_m"], r["post"]),
     )
     return {"officers": rows[:limit], "posts": posts[:5]}
+
+
+def alert_backtest(*, since, until, hours: int = 6) -> dict:
+    """For past alerts: did an incident follow in the same kelurahan within `hours`? And which
+    incidents had no alert in their kelurahan in the `hours` before them? (Exercises excluded.)"""
+    window = dt.timedelta(hours=hours)
+    alerts = list(
+        Alert.objects.filter(
+            created_at__gte=since, created_at__lt=until, is_exercise=False, kelurahan__isnull=False
+        )
+        .select_related("kelurahan")
+        .order_by("created_at")
+    )
+    incidents = list(
+        Incident.objects.filter(
+            reported_at__gte=since,
+            reported_at__lt=until + window,
+            is_exercise=False,
+            kelurahan__isnull=False,
+        )
+        .select_related("kelurahan")
+        .order_by("reported_at")
+    )
+    by_kel: dict[int, list] = {}
+    for incident in incidents:
+        by_kel.setdefault(incident.kelurahan_id, []).append(incident)
+    rows = []
+    for alert in alerts:
+        followed = [
+            i
+            for i in by_kel.get(alert.kelurahan_id, [])
+            if alert.created_at <= i.reported_at <= alert.created_at + window
+        ]
+        rows.append(
+            {
+                "alert": alert.pk,
+                "kind": alert.kind,
+                "level": alert.level,
+                "kelurahan": alert.kelurahan.name,
+                "at": alert.created_at.isoformat(),
+                "followed_by": [i.pk for i in followed],
+            }
+        )
+    alerts_by_kel: dict[int, list] = {}
+    for alert in alerts:
+        alerts_by_kel.setdefault(alert.kelurahan_id, []).append(alert)
+    missed = [
+        {
+            "incident": i.pk,
+            "type": i.type,
+            "kelurahan": i.kelurahan.name,
+            "at": i.reported_at.isoformat(),
+        }
+        for i in incidents
+        if i.reported_at < until
+        and not any(
+            i.reported_at - window <= a.created_at <= i.reported_at
+            for a in alerts_by_kel.get(i.kelurahan_id, [])
+        )
+    ]
+    hits = sum(1 for r in rows if r["followed_by"])
+    return {
+        "since": since.isoformat(),
+        "until": until.isoformat(),
+        "hours": hours,
+        "alerts": len(rows),
+        "alerts_followed": hits,
+        "incidents": sum(1 for i in incidents if i.reported_at < until),
+        "incidents_without_alert": len(missed),
+        "alert_rows": rows,
+        "missed": missed,
+    }

@@ -250,3 +250,44 @@ def test_a_citizen_sends_a_tip_through_the_public_form(client, db):
     for _ in range(5):
         client.post("/informasi/", {"text": "laporan warga tentang keramaian di pasar"})
     assert client.post("/informasi/", {"text": "laporan warga lagi dari pasar"}).status_code == 429
+
+
+def test_the_backtest_pairs_alerts_with_the_incidents_that_followed(api_for, personas, db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from incidents.models import Incident
+
+    reference_load()
+    metro, imopuro = (Kelurahan.objects.get(name=n) for n in ("Metro", "Imopuro"))
+    alert = Alert.objects.create(kind="report", level="merah", title="a", kelurahan=metro)
+    hit = Incident.objects.create(
+        type="bentrok",
+        occurred_at=timezone.now(),
+        description="x",
+        reporter=personas["lapangan"],
+        kelurahan=metro,
+    )
+    missed = Incident.objects.create(
+        type="bentrok",
+        occurred_at=timezone.now(),
+        description="y",
+        reporter=personas["lapangan"],
+        kelurahan=imopuro,
+    )
+    body = api_for("intel").get("/api/v1/alerts/backtest/", {"hours": 6}).json()
+    assert body["alerts"] == 1 and body["alerts_followed"] == 1
+    assert body["alert_rows"][0]["followed_by"] == [hit.pk]
+    assert [m["incident"] for m in body["missed"]] == [missed.pk]
+    out = StringIO()
+    call_command("ew_backtest", "--hours", "6", stdout=out)
+    assert jsonlib_loads(out.getvalue())["alerts"] == 1
+    assert alert.pk == body["alert_rows"][0]["alert"]
+    assert api_for("intel").get("/api/v1/alerts/backtest/", {"hours": 0}).status_code == 400
+
+
+def jsonlib_loads(text):
+    import json
+
+    return json.loads(text)
