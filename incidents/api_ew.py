@@ -18,6 +18,7 @@ from incidents.models import (
     Alert,
     AlertLevel,
     AlertStatus,
+    EwConfig,
     EwScore,
     IntelField,
     IntelReport,
@@ -280,3 +281,45 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         if "since" in self.request.query_params:
             return qs.order_by("id")
         return qs.order_by("-created_at", "-id")
+
+
+class EwConfigSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EwConfig
+        fields = ["id", "version", "config", "is_active", "note", "created_at"]
+        read_only_fields = ["created_at"]
+
+    def validate(self, attrs):
+        from incidents.ew import Config
+
+        try:
+            Config.from_dict({**attrs.get("config", {}), "version": attrs.get("version", "")})
+        except ValueError as exc:
+            raise serializers.ValidationError({"config": str(exc)}) from None
+        return attrs
+
+
+class EwConfigViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """The engine's lexicon, weights and thresholds, versioned (admin). A version is never
+    edited: POST a new one (with is_active to switch to it); scores record their version."""
+
+    read_roles = frozenset({Role.ADMIN})
+    write_roles = frozenset({Role.ADMIN})
+    serializer_class = EwConfigSerializer
+    queryset = EwConfig.objects.order_by("-created_at", "-id")
+
+    def perform_create(self, serializer):
+        from django.db import transaction
+
+        from core.services import audit_record
+
+        with transaction.atomic():
+            if serializer.validated_data.get("is_active"):
+                EwConfig.objects.filter(is_active=True).update(is_active=False)
+            serializer.save()
+            audit_record(
+                actor=self.request.user,
+                action="ew.config",
+                obj=serializer.instance,
+                changes={"version": [None, serializer.instance.version]},
+            )

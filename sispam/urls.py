@@ -43,6 +43,7 @@ router.register("tps-returns", incidents_api.TpsReturnViewSet, basename="tps-ret
 router.register("intel", api_ew.IntelViewSet, basename="intel")
 router.register("tips", api_ew.TipViewSet, basename="tip")
 router.register("alerts", api_ew.AlertViewSet, basename="alert")
+router.register("ew-config", api_ew.EwConfigViewSet, basename="ew-config")
 
 api_v1 = [
     path("auth/token/", core_api.TokenView.as_view(), name="api-token"),

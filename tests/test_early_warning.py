@@ -291,3 +291,22 @@ def jsonlib_loads(text):
     import json
 
     return json.loads(text)
+
+
+def test_the_rules_api_is_for_the_administrator_and_validates(api_for, db):
+    from incidents.ew import default_config
+
+    rules = default_config().to_dict()
+    rules.pop("version")
+    api = api_for("admin")
+    bad = api.post(
+        "/api/v1/ew-config/", {"version": "ew-x", "config": {"thresholds": {}}}, format="json"
+    )
+    assert bad.status_code == 400 and "config" in bad.json()
+    ok = api.post(
+        "/api/v1/ew-config/",
+        {"version": "ew-2024-3", "config": rules, "is_active": True},
+        format="json",
+    )
+    assert ok.status_code == 201
+    assert api_for("komando").get("/api/v1/ew-config/").status_code == 403

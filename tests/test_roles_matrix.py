@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from core.services import audit_record
-from incidents.models import Alert, Incident, IntelReport, Tip, TpsReturn
+from incidents.models import Alert, EwConfig, Incident, IntelReport, Tip, TpsReturn
 from operations.models import (
     Assignment,
     DeploymentPattern,
@@ -105,6 +105,7 @@ def samples(personas):
     )
     tip = Tip.objects.create(text="ada pembagian amplop di RT 03")
     alert = Alert.objects.create(kind="report", level="merah", title="Ancaman di Metro")
+    rules = EwConfig.objects.create(version="ew-test", config={}, is_active=False)
     incident_routes = [
         r for r in MATRIX if r.startswith(("/api/v1/incidents/{pk}", "/kejadian/{pk}"))
     ]
@@ -113,6 +114,7 @@ def samples(personas):
         "/api/v1/tps-returns/{pk}/": tps_return.pk,
         "/api/v1/intel/{pk}/": intel.pk,
         "/api/v1/tips/{pk}/": tip.pk,
+        "/api/v1/ew-config/{pk}/": rules.pk,
         **{r: alert.pk for r in MATRIX if r.startswith("/api/v1/alerts/{pk}")},
         "/api/v1/units/{pk}/": unit.pk,
         "/api/v1/officers/{pk}/": officer.pk,
