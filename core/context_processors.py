@@ -16,6 +16,7 @@ NAV = [
     ("roster", _("Personel"), {Role.KOMANDO, Role.INTEL, Role.ADMIN}),
     ("tps-page", _("TPS"), {Role.KOMANDO, Role.INTEL, Role.ADMIN, Role.PENGHUBUNG_KPU}),
     ("incident-page", _("Kejadian"), {Role.KOMANDO, Role.INTEL}),
+    ("intel-page", _("Laporan Informasi"), {Role.KOMANDO, Role.INTEL}),
     ("report-form", _("Lapor"), {Role.LAPANGAN}),
     ("planner", _("Perencanaan"), {Role.KOMANDO}),
     ("csv-import", _("Impor"), {Role.KOMANDO, Role.ADMIN}),

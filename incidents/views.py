@@ -270,3 +270,46 @@ def tip_form(request):
         return render(request, "incidents/tip_form.html", context, status=400)
     cache.set(key, count + 1, timeout=600)
     return render(request, "incidents/tip_form.html", {**context, "sent": True})
+
+
+@role_required(*OPS)
+def intel_page(request):
+    """Laporan Informasi: the list with each report's score, and the form to file one."""
+    from incidents.api_ew import IntelSerializer
+    from incidents.models import IntelField, IntelReport
+
+    errors, values = {}, {}
+    if request.method == "POST":
+        data = request.POST.copy()
+        for field in ("kelurahan", "tps", "lat", "lon"):
+            if data.get(field, "") == "":
+                data.pop(field, None)
+        body = IntelSerializer(data=data)
+        if body.is_valid():
+            report = services.intel_create(by=request.user, data=dict(body.validated_data))
+            messages.success(
+                request, _("Laporan informasi #%(n)d disimpan; sedang dinilai.") % {"n": report.pk}
+            )
+            return redirect("intel-page")
+        errors = {k: " ".join(str(e) for e in v) for k, v in body.errors.items()}
+        values = request.POST
+    reports = (
+        IntelReport.objects.select_related("author", "kelurahan")
+        .prefetch_related("scores")
+        .order_by("-created_at", "-id")
+    )
+    page = Paginator(reports, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "incidents/intel.html",
+        {
+            "page": page,
+            "errors": errors,
+            "values": values,
+            "fields": IntelField.choices,
+            "kelurahan": Kelurahan.objects.order_by("name"),
+            "grades": "ABCDEF",
+            "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        },
+        status=400 if errors else 200,
+    )

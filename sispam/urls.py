@@ -79,6 +79,7 @@ urlpatterns = [
     path("operasi/perencanaan/", operations_views.planner_page, name="planner"),
     path("lapor/", incidents_views.report_form, name="report-form"),
     path("informasi/", incidents_views.tip_form, name="tip-form"),
+    path("intel/laporan/", incidents_views.intel_page, name="intel-page"),
     path("kejadian/", incidents_views.incident_list, name="incident-page"),
     path("kejadian/<int:pk>/", incidents_views.incident_detail, name="incident-page-detail"),
     path("operasi/perencanaan/<int:pk>/", operations_views.plan_detail, name="plan-page"),

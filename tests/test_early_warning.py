@@ -310,3 +310,17 @@ def test_the_rules_api_is_for_the_administrator_and_validates(api_for, db):
     )
     assert ok.status_code == 201
     assert api_for("komando").get("/api/v1/ew-config/").status_code == 403
+
+
+def test_intel_files_a_report_from_its_page_and_sees_it_listed(client_for, db):
+    reference_load()
+    client = client_for("intel")
+    form = {k: v for k, v in li().items() if k != "obtained_at"}
+    form["obtained_at"] = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+    response = client.post("/intel/laporan/", form)
+    assert response.status_code == 302
+    page = client.get("/intel/laporan/").content.decode()
+    assert "Rencana pengerahan massa ke kantor KPU" in page
+    bad = client.post("/intel/laporan/", {**form, "source_reliability": "Z"})
+    assert bad.status_code == 400
+    assert IntelReport.objects.count() == 1
