@@ -7,7 +7,6 @@ worker processes, Celery's pool). Logs go to var/bench/ (ignored by git).
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import re
@@ -18,7 +17,6 @@ import subprocess
 import sys
 import time
 import urllib.error
-import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -301,48 +299,20 @@ def percentile(sorted_values: list[float], p: float) -> float:
     return sorted_values[rank - 1]
 
 
-def _set_cookies(resp: http.client.HTTPResponse) -> dict[str, str]:
-    """name -> value of every Set-Cookie of a response (attributes such as Secure ignored: the
-    bench talks plain HTTP to a server that marks its cookies Secure, as production does)."""
-    jar = {}
-    for header in resp.headers.get_all("Set-Cookie") or []:
-        name, _, rest = header.partition("=")
-        jar[name.strip()] = rest.split(";", 1)[0].strip()
-    return jar
+SESSION_SCRIPT = """
+from django.contrib.auth import get_user_model
+from django.test import Client
+client = Client()
+client.force_login(get_user_model().objects.get(username=%r))
+print(client.cookies["sessionid"].value)
+"""
 
 
-def session_login(url: str, username: str, password: str) -> dict[str, str]:
-    """Sign in through the login form as a browser does (GET for the CSRF cookie and token, POST
-    the form with a Referer); the cookies to send afterwards (sessionid, csrftoken)."""
-    parsed = urllib.parse.urlsplit(url)
-    conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
-    try:
-        conn.request("GET", "/accounts/login/")
-        resp = conn.getresponse()
-        page = resp.read().decode(errors="replace")
-        jar = _set_cookies(resp)
-        if resp.status != 200 or "csrftoken" not in jar:
-            raise RuntimeError(f"login page: HTTP {resp.status}, cookies {sorted(jar)}")
-        found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-        token = found.group(1) if found else jar["csrftoken"]
-        form = urllib.parse.urlencode(
-            {"username": username, "password": password, "csrfmiddlewaretoken": token}
-        )
-        conn.request(
-            "POST",
-            "/accounts/login/",
-            body=form,
-            headers={
-                "Content-Type": "application/x-www-form-urlencoded",
-                "Cookie": f"csrftoken={jar['csrftoken']}",
-                "Referer": f"{url}/accounts/login/",
-            },
-        )
-        resp = conn.getresponse()
-        resp.read()
-        jar.update(_set_cookies(resp))
-        if resp.status != 302 or not jar.get("sessionid"):
-            raise RuntimeError(f"login as {username}: HTTP {resp.status}, no session cookie")
-        return jar
-    finally:
-        conn.close()
+def session_create(env: dict[str, str], username: str) -> str:
+    """A signed-in session for `username`, created in the bench database through Django (as the
+    login form would, without needing collected static files for its page); the sessionid to
+    send as a cookie. `env` must be the stack's: the session is bound to its SECRET_KEY."""
+    out = manage(env, "shell", "-c", SESSION_SCRIPT % username).strip().splitlines()
+    if not out or not re.fullmatch(r"[a-z0-9]{32}", out[-1]):
+        raise RuntimeError(f"no session for {username}: {out}")
+    return out[-1]

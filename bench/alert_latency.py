@@ -7,11 +7,12 @@ Run: .venv/bin/python bench/alert_latency.py [--clients 200] [--rate 20] [--seco
 It builds its own PostgreSQL database (sispam_bench, dropped first) and uses Redis db 8 (flushed),
 migrates and seeds the demo, then starts one Celery worker (--worker-concurrency pool processes)
 and uvicorn with --web-workers processes, DEBUG off, as production runs. --clients WebSockets
-connect to /ws/alerts/ with the session of the demo `komando` (signed in once through the login
-form) and each answers a ping. One report checks the chain end to end (it must raise a merah
-alert), then the floors are measured while nothing else runs: a Redis PUBLISH to a subscriber,
-a channel-layer group_send from this process to the clients, and a push through the worker
-(`core.tasks.push_event` sent to the broker, as the scoring task sends it).
+connect to /ws/alerts/ with one session cookie of the demo `komando` (a session made in the
+bench database through Django) and each answers a ping. One report checks the chain end to end
+(it must raise a merah alert), then the floors are measured while nothing else runs: a Redis
+PUBLISH to a subscriber, a channel-layer group_send from this process to the clients, and a
+push through the worker (`core.tasks.push_event` sent to the broker, as the scoring task sends
+it).
 
 The load is open loop: --rate reports/s of POST /api/v1/intel/ (demo `intel`, one token), each
 on its schedule, texts the engine scores merah, cycling over the 22 kelurahan. Every alert event
@@ -62,7 +63,7 @@ from bench._stack import (  # noqa: E402
     cpu_snapshot,
     manage,
     percentile,
-    session_login,
+    session_create,
 )
 from incidents.ew import Engine, Report  # noqa: E402  (pure Python, no Django)
 from operations.reference import KOTA_METRO  # noqa: E402
@@ -82,13 +83,74 @@ TEXT = (
 )
 KELURAHAN = [name for _, (_, kels) in KOTA_METRO.items() for name, _, _ in kels]
 
+# Run by `manage.py shell -c` against the bench database once the load is over: the scoring
+# task's own cost, step by step, for a report like the benchmark's in a kelurahan whose alert
+# is open. Each run is rolled back, so nothing is saved and nothing is pushed.
+PROFILE_SCRIPT = """
+import json, time
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from incidents import scoring
+from incidents.ew import Engine
+from incidents.models import IntelReport
+from operations.models import Kelurahan
+
+ARGS = json.loads(%r)
+spent = {}
+
+def timed(name, fn):
+    def wrapper(*a, **kw):
+        t0 = time.perf_counter()
+        try:
+            return fn(*a, **kw)
+        finally:
+            spent[name] = spent.get(name, 0.0) + time.perf_counter() - t0
+    return wrapper
+
+for name in ("report_build", "_corroboration", "alert_raise", "surge_check"):
+    setattr(scoring, name, timed(name, getattr(scoring, name)))
+Engine.score = timed("engine", Engine.score)
+user = get_user_model().objects.get(username=ARGS["user"])
+kel = Kelurahan.objects.get(name=ARGS["kelurahan"])
+runs = []
+for i in range(ARGS["runs"] + 3):
+    spent.clear()
+    with transaction.atomic():
+        report = IntelReport.objects.create(
+            author=user, kelurahan=kel, subject=ARGS["subject"], field="keamanan",
+            source="Informan bench", obtained_at=timezone.now(), source_reliability="A",
+            info_credibility=1, what=ARGS["text"],
+        )
+        with CaptureQueriesContext(connection) as queries:
+            t0 = time.perf_counter()
+            scoring.report_score(kind="intel", pk=report.pk)
+            total = time.perf_counter() - t0
+        transaction.set_rollback(True)
+    if i >= 3:
+        runs.append({"total": total, "queries": len(queries), **spent})
+print("PROFILE " + json.dumps(runs))
+"""
+PROFILE_STEPS = {
+    "report_build": "load the report's place and phase",
+    "_corroboration": "corroboration query",
+    "engine": "engine",
+    "alert_raise": "raise/update the alert (lock, save, count)",
+    "surge_check": "surge check (counts, alert)",
+}
+
 
 @dataclass
 class Flight:
-    """Something sent that every client should see: a report (keyed by its kelurahan, as its
-    alert event names only that) or a probe of a floor (keyed by its sequence number)."""
+    """Something sent that every client should see: a report or a probe of a floor.
+
+    A report's key is its kelurahan and the report count its alert will carry: there is one open
+    report alert per kelurahan, each merah report adds one to its count, and only one report per
+    kelurahan is sent until its event is seen, so `rep:<kelurahan>:<n>` names one report."""
 
     key: str
+    kelurahan: str | None = None
     due: float = 0.0  # perf_counter the schedule wanted it sent at
     measured: bool = True
     sent: float | None = None  # perf_counter just before the request (or publish) is written
@@ -98,7 +160,8 @@ class Flight:
     report_id: int | None = None
     arrivals: dict[int, float] = field(default_factory=dict)  # client -> perf_counter
     event: dict | None = None  # the first event that matched
-    done: asyncio.Event = field(default_factory=asyncio.Event)
+    seen: asyncio.Event = field(default_factory=asyncio.Event)  # at one client at least
+    done: asyncio.Event = field(default_factory=asyncio.Event)  # at every open client
 
     def first(self) -> float | None:
         return min(self.arrivals.values()) - self.sent if self.arrivals else None
@@ -112,8 +175,9 @@ class Flight:
 
 class Fleet:
     """The command post's screens: N WebSockets in one event loop, and what is in flight to
-    them. An event is matched to the flight of its key if it arrives after that flight was sent;
-    a flight is done when every open client has it."""
+    them. An event is matched by its key to a flight sent before it arrived; a kelurahan is busy
+    until its report's event reached one client; a flight is done when every open client has
+    it (or ARRIVAL_TIMEOUT after it was sent)."""
 
     def __init__(self, url: str, headers: dict[str, str], size: int) -> None:
         self.url = url
@@ -121,11 +185,14 @@ class Fleet:
         self.size = size
         self.conns: list = []
         self.readers: list[asyncio.Task] = []
-        self.inflight: dict[str, Flight] = {}
+        self.inflight: dict[str, Flight] = {}  # key -> flight, until every client has it
+        self.busy: dict[str, Flight] = {}  # kelurahan -> report whose first event is awaited
+        self.count: Counter[str] = Counter()  # kelurahan -> report count of its alert, seen
         self.freed = asyncio.Event()
         self.pongs: dict[int, asyncio.Future] = {}
-        self.received = Counter()  # client -> events received
-        self.unmatched = Counter()  # event type -> events that matched nothing in flight
+        self.received: Counter[int] = Counter()  # client -> events received
+        self.other: Counter[str] = Counter()  # events that are not a report alert nor a probe
+        self.unmatched: Counter[str] = Counter()  # report/probe events matching no flight
         self.live = 0
         self.seq = 0
 
@@ -166,12 +233,14 @@ class Fleet:
                 fut.set_result(at)
             return
         self.received[i] += 1
+        alert = msg.get("alert")
         if kind == "bench.probe":
             key = f"probe:{msg.get('seq')}"
-        elif isinstance(msg.get("alert"), dict):
-            key = f"kel:{msg['alert'].get('kelurahan')}"
+        elif isinstance(alert, dict) and alert.get("kind") == "report":
+            key = f"rep:{alert.get('kelurahan')}:{alert.get('reports')}"
         else:
-            self.unmatched[kind] += 1
+            label = f"{kind} ({alert.get('kind')})" if isinstance(alert, dict) else str(kind)
+            self.other[label] += 1
             return
         flight = self.inflight.get(key)
         if flight is None or flight.sent is None or at < flight.sent or i in flight.arrivals:
@@ -180,6 +249,11 @@ class Fleet:
         flight.arrivals[i] = at
         if flight.event is None:
             flight.event = msg
+            flight.seen.set()
+            if flight.kelurahan is not None:
+                self.count[flight.kelurahan] = max(
+                    self.count[flight.kelurahan], int(alert["reports"])
+                )
         self.check(flight)
 
     def check(self, flight: Flight) -> None:
@@ -191,14 +265,29 @@ class Fleet:
         self.inflight[key] = flight
         return flight
 
+    def start_report(self, kelurahan: str, **kwargs) -> Flight:
+        flight = self.start(
+            f"rep:{kelurahan}:{self.count[kelurahan] + 1}", kelurahan=kelurahan, **kwargs
+        )
+        self.busy[kelurahan] = flight
+        return flight
+
+    def abandon(self, flight: Flight) -> None:
+        """Nothing will come for it (the POST failed)."""
+        flight.seen.set()
+        flight.done.set()
+
     async def finish(self, flight: Flight, timeout: float = ARRIVAL_TIMEOUT) -> None:
-        """Wait until every client has the flight, or `timeout` after it was sent; release it."""
-        if flight.sent is not None:
-            remaining = flight.sent + timeout - time.perf_counter()
+        """Free its kelurahan once one client has it, stop matching it once every client has it
+        (or `timeout` after it was sent, whichever comes first)."""
+        deadline = (flight.sent or time.perf_counter()) + timeout
+        for event in (flight.seen, flight.done):
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(flight.done.wait(), max(remaining, 0.0))
+                await asyncio.wait_for(event.wait(), max(deadline - time.perf_counter(), 0.0))
+            if event is flight.seen and flight.kelurahan is not None:
+                self.busy.pop(flight.kelurahan, None)
+                self.freed.set()
         self.inflight.pop(flight.key, None)
-        self.freed.set()
 
     def probe(self) -> tuple[Flight, dict]:
         self.seq += 1
@@ -273,7 +362,7 @@ class Poster:
     async def send(self, fleet: Fleet, flight: Flight, body: bytes) -> None:
         await asyncio.get_running_loop().run_in_executor(self.pool, self.post, flight, body)
         if flight.status != 201:
-            flight.done.set()  # nothing will come
+            fleet.abandon(flight)
         await fleet.finish(flight)
 
     def close(self) -> None:
@@ -393,6 +482,20 @@ def stages(db: BenchDatabase, flights: list[Flight]) -> dict[str, list[float]]:
     return out
 
 
+def task_profile(env: dict[str, str], kelurahan: str, runs: int = 30) -> list[dict]:
+    """report_score's cost per step (seconds) and its queries, from PROFILE_SCRIPT."""
+    args = {
+        "user": FILER,
+        "kelurahan": kelurahan,
+        "subject": SUBJECT,
+        "text": TEXT,
+        "runs": runs,
+    }
+    out = manage(env, "shell", "-c", PROFILE_SCRIPT % json.dumps(args))
+    line = next(x for x in out.splitlines() if x.startswith("PROFILE "))
+    return json.loads(line.removeprefix("PROFILE "))
+
+
 async def sampler(stop: asyncio.Event, every: float, take, out: list) -> None:
     while not stop.is_set():
         out.append(await take())
@@ -407,11 +510,11 @@ async def run(args, db: BenchDatabase, stack: Stack) -> None:
     if status != 200:
         raise SystemExit(f"token for {FILER}: HTTP {status} {got}")
     poster = Poster(stack.url, got["token"])
-    cookies = session_login(stack.url, WATCHER, DEMO_PASSWORD)
+    session = session_create(stack.env, WATCHER)
     ws_url = stack.url.replace("http://", "ws://") + "/ws/alerts/"
     fleet = Fleet(
         ws_url,
-        {"Cookie": f"sessionid={cookies['sessionid']}", "Origin": stack.url},
+        {"Cookie": f"sessionid={session}", "Origin": stack.url},
         args.clients,
     )
     t = time.perf_counter()
@@ -427,11 +530,12 @@ async def run(args, db: BenchDatabase, stack: Stack) -> None:
             raise SystemExit("not every client answered the ping: no measurement")
 
         # One report first: the chain must work end to end, and say what it pushes.
-        check = fleet.start(f"kel:{KELURAHAN[0]}", measured=False)
+        check = fleet.start_report(KELURAHAN[0], measured=False)
         await poster.send(fleet, check, poster.body(KELURAHAN[0], 0))
         alert = (check.event or {}).get("alert") or {}
         print(
-            f"check: POST /api/v1/intel/ -> HTTP {check.status}, report {check.report_id}; "
+            f"check: POST /api/v1/intel/ -> HTTP {check.status} in "
+            f"{(check.answered - check.sent) * 1000:.0f} ms, report {check.report_id}; "
             + (
                 f"event {check.event['type']} level={alert.get('level')} "
                 f"kelurahan={alert.get('kelurahan')} reports={alert.get('reports')} at "
@@ -486,7 +590,6 @@ async def run(args, db: BenchDatabase, stack: Stack) -> None:
         )
         flights: list[Flight] = []
         tasks = []
-        held: list[float] = []
         start = time.perf_counter() + 0.05
         measure_from = start + args.warmup
         stop = asyncio.Event()
@@ -516,21 +619,16 @@ async def run(args, db: BenchDatabase, stack: Stack) -> None:
         for k in range(n):
             due = start + k / args.rate
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
-            while True:
-                free = [
-                    KELURAHAN[(turn + j) % len(KELURAHAN)]
-                    for j in range(len(KELURAHAN))
-                    if f"kel:{KELURAHAN[(turn + j) % len(KELURAHAN)]}" not in fleet.inflight
-                ]
+            while True:  # the next kelurahan in turn with no report awaiting its first event
+                ring = [KELURAHAN[(turn + j) % len(KELURAHAN)] for j in range(len(KELURAHAN))]
+                free = [kel for kel in ring if kel not in fleet.busy]
                 if free:
                     break
                 fleet.freed.clear()
                 await fleet.freed.wait()
             kel = free[0]
             turn = KELURAHAN.index(kel) + 1
-            if time.perf_counter() - due > 0.01:
-                held.append(time.perf_counter() - due)
-            flight = fleet.start(f"kel:{kel}", due=due, measured=due >= measure_from)
+            flight = fleet.start_report(kel, due=due, measured=due >= measure_from)
             flights.append(flight)
             tasks.append(asyncio.create_task(poster.send(fleet, flight, poster.body(kel, k + 1))))
         measured = [f for f in flights if f.measured]
@@ -551,6 +649,7 @@ async def run(args, db: BenchDatabase, stack: Stack) -> None:
         levels = Counter(((f.event or {}).get("alert") or {}).get("level") for f in arrived)
         errors = Counter(f.status for f in measured if f.status != 201)
         lateness = [f.sent - f.due for f in measured if f.sent is not None]
+        late = sum(1 for x in lateness if x > 0.01)
 
         print(
             f"reports: {len(measured)} posted in the measured {args.seconds:g}s "
@@ -593,8 +692,8 @@ async def run(args, db: BenchDatabase, stack: Stack) -> None:
 
         print()
         print(
-            f"schedule: {len(held)} of {len(measured)} POSTs went out > 10 ms late "
-            f"(all {len(KELURAHAN)} kelurahan busy, or no free sender); lateness {ms(lateness)}"
+            f"schedule: {late} of {len(measured)} POSTs went out > 10 ms late (every kelurahan "
+            f"awaiting its event, or no free sender thread); lateness {ms(lateness)}"
         )
         print(
             f"broker queue 'celery' during the load: mean {statistics.fmean(queue or [0]):.1f}, "
@@ -604,14 +703,16 @@ async def run(args, db: BenchDatabase, stack: Stack) -> None:
         counts = [fleet.received[i] for i in range(args.clients)]
         print(
             f"events per client over the run: min {min(counts)}, max {max(counts)}; "
-            f"unmatched: {dict(fleet.unmatched) or 'none'}; clients still open: {fleet.live}"
+            f"other events: {dict(fleet.other) or 'none'}; unmatched: "
+            f"{dict(fleet.unmatched) or 'none'}; clients still open: {fleet.live}"
         )
         used = {k: cpu1[k] - cpu0[k] for k in cpu0}
         busy, total_cpu = used.pop("machine busy"), used.pop("machine total")
         stolen = used.pop("machine stolen")
         used["other"] = max(0.0, busy - sum(used.values()))
         print(
-            "CPU during the measured load (cores): "
+            f"CPU during the measured load ({elapsed:.1f}s, to the last client's last event; "
+            "cores): "
             + ", ".join(f"{k} {v / elapsed:.2f}" for k, v in used.items())
             + f"; machine busy {busy / max(total_cpu, 1e-9):.0%} of {os.cpu_count()} CPUs"
             + (
@@ -620,11 +721,29 @@ async def run(args, db: BenchDatabase, stack: Stack) -> None:
                 else ""
             )
         )
+        if used["other"] / elapsed > 0.1:
+            print(
+                f"WARNING: processes outside the stack and this benchmark used "
+                f"{used['other'] / elapsed:.2f} cores meanwhile: the numbers are contaminated"
+            )
         if ok:
             print(
                 "CPU per report (ms): "
                 + ", ".join(f"{k} {v / len(ok) * 1000:.1f}" for k, v in used.items())
                 + f" = {busy / len(ok) * 1000:.1f}"
+            )
+
+        print()
+        profile = await loop.run_in_executor(None, task_profile, stack.env, KELURAHAN[1])
+        print(
+            f"scoring task profile (report_score in a shell on the idle stack, open alert, "
+            f"{len(profile)} runs rolled back; medians): "
+            f"{statistics.median(r['total'] for r in profile) * 1000:.1f} ms, "
+            f"{statistics.median(r['queries'] for r in profile):g} queries"
+        )
+        for key, label in PROFILE_STEPS.items():
+            print(
+                f"  {label:<45} {statistics.median(r.get(key, 0.0) for r in profile) * 1000:.2f} ms"
             )
 
         p50 = percentile(sorted(firsts), 50) * 1000 if firsts else float("inf")

@@ -272,12 +272,20 @@ def surge_check(*, score: EwScore, kelurahan) -> Alert | None:
             dedup_key=key,
         )
     else:
+        alert.scores.add(score)
+        if now - alert.updated_at < SURGE_UPDATE_EVERY:
+            # A surge goes on report after report: the wall needs to know it continues, not a
+            # push for every report (200 screens times every report swamps the server).
+            return alert
         alert.reasons = [reason]
         alert.save(update_fields=["reasons", "updated_at"])
     alert.scores.add(score)
     event = _alert_event(alert, "alert.created" if created else "alert.updated")
     realtime_publish_after_commit(group=ALERTS_GROUP, event=event)
     return alert
+
+
+SURGE_UPDATE_EVERY = dt.timedelta(seconds=60)
 
 
 def _alert_event(alert: Alert, kind: str) -> dict:
