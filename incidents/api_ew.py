@@ -47,34 +47,7 @@ class IntelSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = IntelReport
-        fields = [
-            "id",
-            "subject",
-            "field",
-            "source",
-            "source_relation",
-            "obtained_how",
-            "obtained_at",
-            "source_reliability",
-            "info_credibility",
-            "what",
-            "when_text",
-            "where_text",
-            "who",
-            "how",
-            "why",
-            "analysis",
-            "prediction",
-            "action_taken",
-            "recommendation",
-            "kelurahan",
-            "tps",
-            "lat",
-            "lon",
-            "author",
-            "created_at",
-            "scores",
-        ]
+        fields = ["id", *services.INTEL_FIELDS, "author", "created_at", "scores"]
         read_only_fields = ["created_at"]
         extra_kwargs = {"what": {"max_length": 20_000}, "subject": {"max_length": 200}}
 
