@@ -7,7 +7,7 @@ from core.access import Role, primary_role, user_roles
 
 # (url name, label, roles that see the link)
 NAV = [
-    ("landing-komando", _("Pos Komando"), {Role.KOMANDO}),
+    ("dashboard", _("Dasbor"), {Role.KOMANDO, Role.INTEL}),
     ("landing-intel", _("Intelijen"), {Role.INTEL}),
     ("landing-lapangan", _("Tugas Saya"), {Role.LAPANGAN}),
     ("landing-kpu", _("Status Pengamanan"), {Role.PENGHUBUNG_KPU}),

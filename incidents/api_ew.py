@@ -24,6 +24,7 @@ from incidents.models import (
     IntelReport,
     Tip,
 )
+from incidents.selectors import alert_report_refs
 from operations.models import Kelurahan, Tps
 
 OPS = frozenset({Role.KOMANDO, Role.INTEL})
@@ -136,6 +137,7 @@ class TipViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 class AlertSerializer(serializers.ModelSerializer):
     kelurahan = serializers.CharField(source="kelurahan.name", default=None)
     reports = serializers.IntegerField(source="scores.count", read_only=True)
+    report_refs = serializers.SerializerMethodField()
 
     class Meta:
         model = Alert
@@ -150,6 +152,7 @@ class AlertSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "reports",
+            "report_refs",
             "escalation",
             "acknowledged_at",
             "ack_overdue_at",
@@ -157,6 +160,10 @@ class AlertSerializer(serializers.ModelSerializer):
             "outcome",
             "is_exercise",
         ]
+
+    def get_report_refs(self, alert) -> list[dict]:
+        """The reports behind the alert, with where to read them (ids only: no extra query)."""
+        return alert_report_refs(alert)
 
 
 class AlertFilter(filters.FilterSet):

@@ -5,6 +5,7 @@ import math
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.access import Role, user_roles
 from incidents.models import OPEN_ALERT_STATUSES, Alert, Incident, IncidentType, TpsReturn
@@ -47,6 +48,7 @@ def alert_open_list() -> QuerySet[Alert]:
     return (
         Alert.objects.filter(status__in=OPEN_ALERT_STATUSES)
         .select_related("kelurahan")
+        .prefetch_related("scores")
         .order_by("-created_at", "-id")
     )
 
@@ -267,3 +269,29 @@ def alert_backtest(*, since, until, hours: int = 6) -> dict:
         "alert_rows": rows,
         "missed": missed,
     }
+
+
+def alert_report_refs(alert: Alert) -> list[dict]:
+    """The reports behind an alert and where to read them (uses prefetched scores if any)."""
+    refs = []
+    for score in alert.scores.all():
+        if score.incident_id:
+            kind, pk, url = "incident", score.incident_id, f"/kejadian/{score.incident_id}/"
+            label = _("Kejadian #%(n)d")
+        elif score.intel_id:
+            kind, pk, url = "intel", score.intel_id, f"/intel/laporan/#laporan-{score.intel_id}"
+            label = _("Laporan informasi #%(n)d")
+        else:
+            kind, pk, url = "tip", score.tip_id, ""
+            label = _("Informasi masyarakat #%(n)d")
+        refs.append(
+            {
+                "kind": kind,
+                "id": pk,
+                "label": str(label) % {"n": pk},
+                "url": url,
+                "score": score.score,
+                "level": score.level,
+            }
+        )
+    return refs

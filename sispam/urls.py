@@ -16,7 +16,9 @@ from incidents import api as incidents_api
 from incidents import api_ew
 from incidents import views as incidents_views
 from operations import api as operations_api
+from operations import api_dashboard
 from operations import views as operations_views
+from operations import views_dashboard as dashboard_views
 from personnel import api as personnel_api
 from personnel import views as personnel_views
 
@@ -49,6 +51,11 @@ api_v1 = [
     path("auth/token/", core_api.TokenView.as_view(), name="api-token"),
     path("summary/", core_api.SummaryView.as_view(), name="api-summary"),
     path("strength/", personnel_api.StrengthView.as_view(), name="api-strength"),
+    path("dashboard/map/", api_dashboard.DashboardMapView.as_view(), name="api-dashboard-map"),
+    path(
+        "dashboard/stats/", api_dashboard.DashboardStatsView.as_view(), name="api-dashboard-stats"
+    ),
+    path("liaison/summary/", api_dashboard.LiaisonSummaryView.as_view(), name="api-liaison"),
     *router.urls,
 ]
 
@@ -65,7 +72,10 @@ urlpatterns = [
     path("komando/", core_views.landing_komando, name="landing-komando"),
     path("intel/", core_views.landing_intel, name="landing-intel"),
     path("lapangan/", core_views.landing_lapangan, name="landing-lapangan"),
-    path("kpu/", core_views.landing_kpu, name="landing-kpu"),
+    path("kpu/", dashboard_views.liaison, name="landing-kpu"),
+    path("kpu/ringkasan/", dashboard_views.liaison_print, name="liaison-print"),
+    path("operasi/dasbor/", dashboard_views.dashboard, name="dashboard"),
+    path("operasi/dasbor/panel/", dashboard_views.dashboard_panel, name="dashboard-panel"),
     path("pengelolaan/", core_views.landing_admin, name="landing-admin"),
     path("audit/", core_views.audit_list, name="audit-trail"),
     path("personel/", personnel_views.roster, name="roster"),
