@@ -56,6 +56,7 @@ api_v1 = [
         "dashboard/stats/", api_dashboard.DashboardStatsView.as_view(), name="api-dashboard-stats"
     ),
     path("liaison/summary/", api_dashboard.LiaisonSummaryView.as_view(), name="api-liaison"),
+    path("sitrep/", operations_api.SitrepView.as_view(), name="api-sitrep"),
     *router.urls,
 ]
 
@@ -87,6 +88,13 @@ urlpatterns = [
     path("operasi/tps/<int:pk>/", operations_views.tps_detail, name="tps-page-detail"),
     path("operasi/tps/ekspor.csv", personnel_views.tps_csv, name="tps-export"),
     path("operasi/perencanaan/", operations_views.planner_page, name="planner"),
+    path("operasi/laporan-situasi/", operations_views.sitrep_page, name="sitrep"),
+    path(
+        "operasi/laporan-situasi/unduh.pdf", operations_views.sitrep_pdf_download, name="sitrep-pdf"
+    ),
+    path(
+        "operasi/laporan-situasi/unduh.csv", operations_views.sitrep_csv_download, name="sitrep-csv"
+    ),
     path("lapor/", incidents_views.report_form, name="report-form"),
     path("informasi/", incidents_views.tip_form, name="tip-form"),
     path("intel/laporan/", incidents_views.intel_page, name="intel-page"),
