@@ -1,9 +1,12 @@
 """Pages of the command dashboard and of the KPU liaison (docs/dashboard.md)."""
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -17,6 +20,7 @@ from incidents.models import (
 )
 from incidents.selectors import alert_open_list, alert_report_refs
 from operations import charts
+from operations.api_dashboard import cached
 from operations.dashboard import (
     DashboardFilterForm,
     dash_filter_from,
@@ -96,7 +100,7 @@ def _filter_or_400(request, template: str):
 
 
 def _panel_context(f) -> dict:
-    stats = dashboard_stats(f)
+    stats = cached(f"dash:stats-obj:{f.query()}", lambda: dashboard_stats(f))
     return {
         "stats": stats,
         "f": f,
@@ -148,7 +152,12 @@ def dashboard_panel(request):
     f, error = _filter_or_400(request, "operations/dashboard_bad_filter.html")
     if error:
         return error
-    return render(request, "operations/_dash_panel.html", _panel_context(f))
+    # Rendered once per filter and language every few seconds, shared by every screen.
+    html = cached(
+        f"dash:panel:{get_language()}:{f.query()}",
+        lambda: render_to_string("operations/_dash_panel.html", _panel_context(f)),
+    )
+    return HttpResponse(html)
 
 
 def _liaison_context(request, f) -> dict:

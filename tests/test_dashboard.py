@@ -285,3 +285,20 @@ def test_the_dashboard_page_renders_the_feed_with_reasons_and_report_links(
     assert f'href="/kejadian/{i.pk}/"' in html
     assert re.search(r'id="dash-config"', html)
     assert "cdn" not in html.lower()
+
+
+def test_the_alert_list_and_the_alert_detail_say_the_same(city, personas, api_for):
+    from incidents.models import EwScore
+
+    i = incident(kel=city["metro"], reporter=personas["lapangan"], colour="merah")
+    a = alert(kel=city["metro"], ack_overdue_at=timezone.now())
+    a.scores.add(
+        EwScore.objects.create(incident=i, engine_version="t", score=90, level="merah")
+    )
+    alert(kel=city["yosodadi"], level="kuning")
+    api = api_for("komando")
+    listed = {row["id"]: row for row in api.get("/api/v1/alerts/?open=true").json()["results"]}
+    assert len(listed) == 2
+    detail = api.get(f"/api/v1/alerts/{a.pk}/").json()
+    assert listed[a.pk] == detail
+    assert detail["reports"] == 1 and detail["report_refs"][0]["url"] == f"/kejadian/{i.pk}/"
