@@ -19,6 +19,7 @@ NAV = [
     ("intel-page", _("Laporan Informasi"), {Role.KOMANDO, Role.INTEL}),
     ("report-form", _("Lapor"), {Role.LAPANGAN}),
     ("planner", _("Perencanaan"), {Role.KOMANDO}),
+    ("exercise-list", _("Latihan"), {Role.KOMANDO, Role.INTEL, Role.ADMIN}),
     ("csv-import", _("Impor"), {Role.KOMANDO, Role.ADMIN}),
     ("audit-trail", _("Jejak Audit"), {Role.ADMIN, Role.KOMANDO}),
     ("swagger-ui", _("API"), {Role.ADMIN, Role.KOMANDO, Role.INTEL}),
