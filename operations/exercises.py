@@ -359,10 +359,12 @@ def scenario_files() -> dict[str, Path]:
 
 
 @transaction.atomic
-def scenario_save(*, by, data: dict, source: str, scenario: Scenario | None = None) -> Scenario:
+def scenario_save(
+    *, by, data: dict, source: str, scenario: Scenario | None = None, check_places: bool = True
+) -> Scenario:
     """Create or update a scenario from its definition (validated here); an edit that changes
     the definition bumps the version."""
-    definition = scenario_validate(data)
+    definition = scenario_validate(data, check_places=check_places)
     if scenario is None:
         scenario = Scenario.objects.filter(name=definition["name"]).select_for_update().first()
     elif (
@@ -407,7 +409,10 @@ def scenario_load_files(*, by=None, names=None, force: bool = False) -> list[tup
             done.append((name, "kept (edited in the form)"))
             continue
         before = existing.version if existing else None
-        row = scenario_save(by=by, data=data, source=Scenario.Source.FILE, scenario=existing)
+        # Places are checked when a run starts: a file may name TPS imported later.
+        row = scenario_save(
+            by=by, data=data, source=Scenario.Source.FILE, scenario=existing, check_places=False
+        )
         done.append(
             (
                 name,
