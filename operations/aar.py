@@ -173,6 +173,8 @@ def _label(inject: ExerciseInject) -> str:
     if inject.spec.get("label"):
         return inject.spec["label"]
     data = inject.spec.get("data", {})
+    if inject.kind == "escalate":
+        return f"{inject.get_kind_display()}: {data.get('colour', '')}"
     return (
         str(
             data.get("subject")
@@ -293,9 +295,10 @@ def exercise_timeline_svg(report: dict, labels: dict[str, str]) -> str:
         for check in row["checks"]:
             if check["outcome"] in ("missed", "wrong"):
                 end = base + check.get("expected_within", 0)
+                # Right-aligned under the window's end, so it never runs off the drawing.
                 parts.append(
-                    f'<text x="{x(end) + 4}" y="{y + 4}" fill="#c62828" font-weight="bold">'
-                    f"✗ {escape(labels[check['what']])}</text>"
+                    f'<text x="{x(end)}" y="{y + 14}" text-anchor="end" fill="#c62828" '
+                    f'font-size="11" font-weight="bold">✗ {escape(labels[check["what"]])}</text>'
                 )
     legend_y = top + row_h * len(rows) + 30
     lx = left

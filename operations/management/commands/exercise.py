@@ -24,6 +24,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from operations import exercises
 from operations.aar import exercise_report
@@ -184,12 +185,10 @@ class Command(BaseCommand):
                     self.stderr.write("timeout: stopping the run")
                     exercises.exercise_run_stop(run=run, by=user)
                     break
-                if not eager and run.ends_at is not None:
-                    # The worker's finish task ends the run; if no worker did, end it here.
-                    from django.utils import timezone
-
-                    if (timezone.now() - run.ends_at).total_seconds() > 10:
-                        exercises.exercise_run_finish(run_id=run.pk)
+                # The worker's finish task ends the run; if no worker did, end it here.
+                late = (timezone.now() - run.ends_at).total_seconds() if run.ends_at else 0
+                if not eager and late > 10:
+                    exercises.exercise_run_finish(run_id=run.pk)
                 time.sleep(POLL_SECONDS)
         except KeyboardInterrupt:
             self.stderr.write("interrupted: stopping the run")
