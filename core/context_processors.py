@@ -20,6 +20,7 @@ NAV = [
     ("report-form", _("Lapor"), {Role.LAPANGAN}),
     ("planner", _("Perencanaan"), {Role.KOMANDO}),
     ("sitrep", _("Laporan Situasi"), {Role.KOMANDO, Role.INTEL, Role.PENGHUBUNG_KPU}),
+    ("exercise-list", _("Latihan"), {Role.KOMANDO, Role.INTEL, Role.ADMIN}),
     ("csv-import", _("Impor"), {Role.KOMANDO, Role.ADMIN}),
     ("audit-trail", _("Jejak Audit"), {Role.ADMIN, Role.KOMANDO}),
     ("swagger-ui", _("API"), {Role.ADMIN, Role.KOMANDO, Role.INTEL}),

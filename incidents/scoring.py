@@ -160,7 +160,7 @@ def report_score(*, kind: str, pk: int) -> EwScore | None:
             if result.level == AlertLevel.MERAH:
                 alert_raise(score=score, obj=obj, kind=kind)
             if obj.kelurahan_id and result.score >= _stream("surge_min_score"):
-                surge_check(score=score, kelurahan=obj.kelurahan)
+                surge_check(score=score, kelurahan=obj.kelurahan, exercise=obj.is_exercise)
     except IntegrityError:
         # Another delivery of the same task won the race: its row stands.
         return EwScore.objects.get(**{kind: obj}, engine_version=version)
@@ -183,8 +183,9 @@ def _source_of(score: EwScore) -> str:
     return f"field:{score.incident.reporter_id}"
 
 
-def _recent_scores(kelurahan_id: int, since, until, *, min_level=None):
-    """Scores of reports about one kelurahan made between two times (any kind)."""
+def _recent_scores(kelurahan_id: int, since, until, *, min_level=None, exercise: bool = False):
+    """Scores of reports about one kelurahan made between two times (any kind); exercise
+    reports and real ones never count together."""
     from django.db.models import Q
 
     qs = EwScore.objects.filter(
@@ -192,12 +193,19 @@ def _recent_scores(kelurahan_id: int, since, until, *, min_level=None):
             intel__kelurahan_id=kelurahan_id,
             intel__created_at__gte=since,
             intel__created_at__lt=until,
+            intel__is_exercise=exercise,
         )
-        | Q(tip__kelurahan_id=kelurahan_id, tip__created_at__gte=since, tip__created_at__lt=until)
+        | Q(
+            tip__kelurahan_id=kelurahan_id,
+            tip__created_at__gte=since,
+            tip__created_at__lt=until,
+            tip__is_exercise=exercise,
+        )
         | Q(
             incident__kelurahan_id=kelurahan_id,
             incident__reported_at__gte=since,
             incident__reported_at__lt=until,
+            incident__is_exercise=exercise,
         )
     )
     if min_level:
@@ -215,7 +223,11 @@ def _corroboration(kind: str, obj, source_id) -> int:
     window = dt.timedelta(minutes=_stream("corroboration_window_minutes"))
     recent = (
         _recent_scores(
-            obj.kelurahan_id, when - window, when, min_level=[AlertLevel.KUNING, AlertLevel.MERAH]
+            obj.kelurahan_id,
+            when - window,
+            when,
+            min_level=[AlertLevel.KUNING, AlertLevel.MERAH],
+            exercise=obj.is_exercise,
         )
         .select_related("intel", "tip", "incident")
         .order_by("-id")[: _stream("corroboration_scan")]
@@ -224,7 +236,7 @@ def _corroboration(kind: str, obj, source_id) -> int:
     return min(len(sources), _stream("corroboration_max_reports"))
 
 
-def surge_check(*, score: EwScore, kelurahan) -> Alert | None:
+def surge_check(*, score: EwScore, kelurahan, exercise: bool = False) -> Alert | None:
     """A surge: more reports about a kelurahan in the last hour than its baseline explains.
 
     Test: with k reports in the window of W minutes and a baseline rate r per hour (the
@@ -236,11 +248,13 @@ def surge_check(*, score: EwScore, kelurahan) -> Alert | None:
     now = timezone.now()
     window = dt.timedelta(minutes=_stream("surge_window_minutes"))
     base_hours = _stream("surge_baseline_hours")
-    k = _recent_scores(kelurahan.pk, now - window, now + dt.timedelta(seconds=1)).count()
+    k = _recent_scores(
+        kelurahan.pk, now - window, now + dt.timedelta(seconds=1), exercise=exercise
+    ).count()
     if k < _stream("surge_min_count"):
         return None
     before = _recent_scores(
-        kelurahan.pk, now - window - dt.timedelta(hours=base_hours), now - window
+        kelurahan.pk, now - window - dt.timedelta(hours=base_hours), now - window, exercise=exercise
     ).count()
     prior_h = _stream("surge_prior_hours")
     rate = (before + _stream("surge_prior_rate_per_hour") * prior_h) / (base_hours + prior_h)
@@ -248,7 +262,7 @@ def surge_check(*, score: EwScore, kelurahan) -> Alert | None:
     p = poisson_sf(k, expected)
     if p >= _stream("surge_alpha"):
         return None
-    key = f"surge:kel:{kelurahan.pk}"
+    key = f"surge:{'exercise:' if exercise else ''}kel:{kelurahan.pk}"
     reason = _("%(k)d laporan di %(w)s dalam %(m)d menit; biasanya %(e).1f (p = %(p).1e)") % {
         "k": k,
         "w": kelurahan.name,
@@ -270,6 +284,7 @@ def surge_check(*, score: EwScore, kelurahan) -> Alert | None:
             reasons=[reason],
             kelurahan=kelurahan,
             dedup_key=key,
+            is_exercise=exercise,
         )
     else:
         alert.scores.add(score)
@@ -311,7 +326,9 @@ def alert_raise(*, score: EwScore, obj, kind: str) -> Alert:
     """Open an alert for a merah report, or add the report to the one already open for the same
     place (one open alert per place and kind); pushed to the command post after commit."""
     place = f"kel:{obj.kelurahan_id}" if obj.kelurahan_id else f"{kind}:{obj.pk}"
-    key = f"report:{place}"
+    exercise = getattr(obj, "is_exercise", False)
+    # An exercise report never joins a real alert (nor a real one an exercise alert).
+    key = f"report:{'exercise:' if exercise else ''}{place}"
     alert = (
         Alert.objects.select_for_update()
         .filter(dedup_key=key, status__in=OPEN_ALERT_STATUSES)
@@ -327,7 +344,7 @@ def alert_raise(*, score: EwScore, obj, kind: str) -> Alert:
             reasons=score.reasons,
             kelurahan_id=obj.kelurahan_id,
             dedup_key=key,
-            is_exercise=getattr(obj, "is_exercise", False),
+            is_exercise=exercise,
         )
     else:
         alert.reasons = score.reasons

@@ -16,7 +16,7 @@ from incidents import api as incidents_api
 from incidents import api_ew
 from incidents import views as incidents_views
 from operations import api as operations_api
-from operations import api_dashboard
+from operations import api_dashboard, exercise_views
 from operations import views as operations_views
 from operations import views_dashboard as dashboard_views
 from personnel import api as personnel_api
@@ -106,6 +106,29 @@ urlpatterns = [
         operations_views.plan_accept_view,
         name="plan-page-accept",
     ),
+    path("operasi/latihan/", exercise_views.exercise_list, name="exercise-list"),
+    path(
+        "operasi/latihan/skenario/baru/",
+        exercise_views.scenario_new,
+        name="exercise-scenario-new",
+    ),
+    path(
+        "operasi/latihan/skenario/<slug:name>/",
+        exercise_views.scenario_edit,
+        name="exercise-scenario",
+    ),
+    path(
+        "operasi/latihan/skenario/<slug:name>/mulai/",
+        exercise_views.run_start,
+        name="exercise-start",
+    ),
+    path("operasi/latihan/<int:pk>/", exercise_views.run_detail, name="exercise-run"),
+    path(
+        "operasi/latihan/<int:pk>/laporan.json",
+        exercise_views.run_report_json,
+        name="exercise-run-json",
+    ),
+    path("operasi/latihan/<int:pk>/hentikan/", exercise_views.run_stop, name="exercise-stop"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),

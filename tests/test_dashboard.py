@@ -292,9 +292,7 @@ def test_the_alert_list_and_the_alert_detail_say_the_same(city, personas, api_fo
 
     i = incident(kel=city["metro"], reporter=personas["lapangan"], colour="merah")
     a = alert(kel=city["metro"], ack_overdue_at=timezone.now())
-    a.scores.add(
-        EwScore.objects.create(incident=i, engine_version="t", score=90, level="merah")
-    )
+    a.scores.add(EwScore.objects.create(incident=i, engine_version="t", score=90, level="merah"))
     alert(kel=city["yosodadi"], level="kuning")
     api = api_for("komando")
     listed = {row["id"]: row for row in api.get("/api/v1/alerts/?open=true").json()["results"]}
