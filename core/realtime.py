@@ -38,7 +38,10 @@ def realtime_send(*, group: str, event: dict) -> None:
 
 def realtime_publish_after_commit(*, group: str, event: dict) -> None:
     """Publish `event` to `group` once the current transaction commits (at once outside one)."""
+    from core.changes import data_changed_mark
     from core.tasks import push_event
 
+    # Shared dashboard answers built before this commit are out of date from now on.
+    transaction.on_commit(data_changed_mark, robust=True)
     # robust: a broker outage must not turn a committed write into an error for the user.
     transaction.on_commit(lambda: push_event.delay(group, event), robust=True)

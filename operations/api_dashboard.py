@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.access import OPERATIONAL, Role, user_roles
+from core.changes import data_changed_at
 from operations.dashboard import dash_filter_from, dashboard_map, dashboard_stats, liaison_summary
 
 FILTER_PARAMS = [
@@ -36,22 +37,35 @@ def cached(key: str, build):
 
     Every viewer of the same side and filter sees the same figures: they are built once per few
     seconds per process, not once per browser (fifty screens polling must not mean fifty times
-    the queries). When they are due again one request rebuilds them while the others keep
-    getting the previous answer, so an expiry never sends every screen to the database at once.
-    The live alert feed never goes through here."""
+    the queries). An answer is out of date when it is older than that or was built before the
+    last change of incidents or alerts (core.changes), so a screen refreshing after a push sees
+    the change. One request rebuilds it; the others wait for that build (after a change) or keep
+    the previous answer meanwhile (after mere ageing), so an expiry never sends every screen to
+    the database at once. The live alert feed never goes through here.
+    """
     seconds = settings.DASHBOARD_CACHE_SECONDS
     if not seconds:
         return build()
-    now = time.monotonic()
     entry = cache.get(key)
     if entry is not None:
+        changed_at = data_changed_at()
         built_at, value = entry
-        fresh = now - built_at < seconds
-        if fresh or not cache.add(f"{key}:building", 1, timeout=30):
+        if built_at >= changed_at and time.time() - built_at < seconds:
+            return value
+        if not cache.add(f"{key}:building", 1, timeout=30):
+            if built_at >= changed_at:
+                return value  # merely aged: the previous answer will do for a moment
+            deadline = time.monotonic() + 1.0
+            while time.monotonic() < deadline:
+                time.sleep(0.02)
+                newer = cache.get(key)
+                if newer is not None and newer[0] >= changed_at:
+                    return newer[1]
             return value
     try:
+        started = time.time()  # a change during the build makes it out of date at once
         value = build()
-        cache.set(key, (time.monotonic(), value), seconds * 6)
+        cache.set(key, (started, value), seconds * 6)
     finally:
         cache.delete(f"{key}:building")
     return value

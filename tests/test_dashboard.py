@@ -300,3 +300,21 @@ def test_the_alert_list_and_the_alert_detail_say_the_same(city, personas, api_fo
     detail = api.get(f"/api/v1/alerts/{a.pk}/").json()
     assert listed[a.pk] == detail
     assert detail["reports"] == 1 and detail["report_refs"][0]["url"] == f"/kejadian/{i.pk}/"
+
+
+def test_a_shared_answer_is_rebuilt_after_a_change_and_not_before(settings):
+    from core.changes import data_changed_mark
+    from operations.api_dashboard import cached
+
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    builds = []
+
+    def build():
+        builds.append(1)
+        return len(builds)
+
+    assert cached("t:key", build) == 1
+    assert cached("t:key", build) == 1  # shared, not rebuilt
+    data_changed_mark()
+    assert cached("t:key", build) == 2  # an incident or alert changed: built again
+    assert cached("t:key", build) == 2
