@@ -180,7 +180,8 @@ def liaison(request):
         return error
     context = _liaison_context(request, f)
     context["config"] = _map_config(liaison=True)
-    context["i18n"] = _map_i18n()
+    # The liaison never sees exercises: not even the word is sent to his page.
+    context["i18n"] = {k: v for k, v in _map_i18n().items() if k != "exercise"}
     context["tps_status"] = charts.share_rows(context["summary"]["tps_by_status"])
     return render(request, "operations/liaison.html", context)
 
