@@ -163,6 +163,33 @@ def _timeline_labels(run: ExerciseRun) -> dict:
     }
 
 
+def _labelled(report: dict) -> dict:
+    """The report for the page: each check and miss with its words in the user's language."""
+    import copy
+
+    outcomes = {
+        "met": _("tepat"),
+        "late": _("terlambat"),
+        "missed": _("terlewat"),
+        "pending": _("menunggu"),
+        "not_played": _("tidak dimainkan"),
+        "wrong": _("salah"),
+    }
+    whats = {
+        "alert": _("peringatan"),
+        "ack": _("diterima"),
+        "dispatch": _("dikerahkan"),
+        "on_scene": _("tiba"),
+        "force": _("kekuatan"),
+    }
+    shown = copy.deepcopy(report)
+    items = [c for row in shown["injects"] for c in row["checks"]] + shown["missed"]
+    for item in items:
+        item["outcome_label"] = outcomes.get(item["outcome"], item["outcome"])
+        item["what_label"] = whats.get(item["what"], item["what"])
+    return shown
+
+
 @role_required(*RUN_READERS)
 def run_detail(request, pk: int):
     run = _run_get(pk)
@@ -172,7 +199,7 @@ def run_detail(request, pk: int):
         "operations/exercises/run_detail.html",
         {
             "run": run,
-            "report": report,
+            "report": _labelled(report),
             "timeline": exercise_timeline_svg(report, _timeline_labels(run)),
             "can_stop": user_has_role(request.user, (Role.KOMANDO,))
             and run.status == ExerciseRun.Status.RUNNING,
