@@ -209,28 +209,21 @@ def risk_by_kecamatan(f: DashFilter) -> list[dict]:
             "alerts": 0,
             "score": 0.0,
         }
-    inc = (
-        _real_incidents(f)
-        .filter(status__in=OPEN_INCIDENT_STATUSES, kelurahan__isnull=False)
-        .values("kelurahan__kecamatan_id", "colour")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for row in inc:
-        entry = rows[row["kelurahan__kecamatan_id"]]
-        entry["incidents"] += row["n"]
-        entry["score"] += RISK_WEIGHTS["incident"].get(row["colour"], 1) * row["n"]
-    alerts = (
-        _real_alerts(f)
-        .filter(status__in=OPEN_ALERT_STATUSES, kelurahan__isnull=False)
-        .values("kelurahan__kecamatan_id", "level")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for row in alerts:
-        entry = rows[row["kelurahan__kecamatan_id"]]
-        entry["alerts"] += row["n"]
-        entry["score"] += RISK_WEIGHTS["alert"].get(row["level"], 1) * row["n"]
+    open_rows = [
+        ("incidents", "incident", "colour", _real_incidents(f), OPEN_INCIDENT_STATUSES),
+        ("alerts", "alert", "level", _real_alerts(f), OPEN_ALERT_STATUSES),
+    ]
+    for counter, weights, field, qs, open_statuses in open_rows:
+        per_kec = (
+            qs.filter(status__in=open_statuses, kelurahan__isnull=False)
+            .values("kelurahan__kecamatan_id", field)
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        for row in per_kec:
+            entry = rows[row["kelurahan__kecamatan_id"]]
+            entry[counter] += row["n"]
+            entry["score"] += RISK_WEIGHTS[weights].get(row[field], 1) * row["n"]
     tps = (
         _tps(f)
         .values("kelurahan__kecamatan_id", "category", "is_khusus")
