@@ -1,17 +1,16 @@
-"""When the operational picture last changed: lets caches shared between screens (the
-dashboard's) know that an answer built before a change is out of date, on every process.
+"""A counter of changes to the operational picture (incidents, alerts, TPS statuses): lets
+caches shared between screens (the dashboard's) know that an answer built before a change is out
+of date, on every process, without comparing clocks.
 
 Kept in Redis when there is one (the web processes and the workers share it); in the embedded
 default everything runs in one process and Django's local cache is enough.
 """
 
-import time
-
 import redis
 from django.conf import settings
 from django.core.cache import cache
 
-KEY = "sispam:changed_at"
+KEY = "sispam:changes"
 _client: redis.Redis | None = None
 
 
@@ -27,23 +26,23 @@ def _redis() -> redis.Redis | None:
 
 
 def data_changed_mark() -> None:
-    """Record that incidents or alerts changed now (best effort: never fails the caller)."""
-    now = time.time()
+    """Count one change (best effort: never fails the caller)."""
     client = _redis()
     try:
         if client is None:
-            cache.set(KEY, now, None)
+            if not cache.add(KEY, 1, None):
+                cache.incr(KEY)
         else:
-            client.set(KEY, now)
-    except redis.RedisError:
+            client.incr(KEY)
+    except (redis.RedisError, ValueError):
         pass  # the caches then fall back on their age alone
 
 
-def data_changed_at() -> float:
-    """When incidents or alerts last changed (0 when unknown)."""
+def data_version() -> int:
+    """How many changes there have been (0 when unknown)."""
     client = _redis()
     try:
         value = cache.get(KEY) if client is None else client.get(KEY)
     except redis.RedisError:
-        return 0.0
-    return float(value) if value else 0.0
+        return 0
+    return int(value) if value else 0

@@ -329,8 +329,19 @@ def alert_rows(ids: list[int]) -> list[dict]:
     when = DateTimeField()
     rows = {r["id"]: r for r in Alert.objects.filter(pk__in=ids).values(*ALERT_ROW_FIELDS)}
     refs: dict[int, list] = {pk: [] for pk in ids}
-    through = Alert.scores.through.objects.filter(alert_id__in=ids).order_by("alert_id", "id")
-    for link in through.select_related("ewscore"):
+    # Newest report first, as EwScore orders itself (and so the prefetch on the detail page).
+    through = Alert.scores.through.objects.filter(alert_id__in=ids).order_by(
+        "-ewscore__scored_at", "-ewscore__id"
+    )
+    for link in through.select_related("ewscore").only(
+        "alert_id",
+        "ewscore__id",
+        "ewscore__incident_id",
+        "ewscore__intel_id",
+        "ewscore__tip_id",
+        "ewscore__score",
+        "ewscore__level",
+    ):
         refs[link.alert_id].append(link.ewscore)
     out = []
     for pk in ids:

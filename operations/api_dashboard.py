@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
+from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -14,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.access import OPERATIONAL, Role, user_roles
-from core.changes import data_changed_at
+from core.changes import data_version
 from operations.dashboard import dash_filter_from, dashboard_map, dashboard_stats, liaison_summary
 
 FILTER_PARAMS = [
@@ -35,40 +36,38 @@ def is_liaison_only(user) -> bool:
 def cached(key: str, build):
     """`build()`, shared for DASHBOARD_CACHE_SECONDS by every request with the same key.
 
-    Every viewer of the same side and filter sees the same figures: they are built once per few
-    seconds per process, not once per browser (fifty screens polling must not mean fifty times
-    the queries). An answer is out of date when it is older than that or was built before the
-    last change of incidents or alerts (core.changes), so a screen refreshing after a push sees
-    the change. One request rebuilds it; the others wait for that build (after a change) or keep
-    the previous answer meanwhile (after mere ageing), so an expiry never sends every screen to
-    the database at once. The live alert feed never goes through here.
+    Every viewer of the same side, filter and language sees the same figures: they are built
+    once per few seconds per process, not once per browser (fifty screens polling must not mean
+    fifty times the queries). An answer is out of date when it is older than that or was built
+    before the last change of incidents, alerts or TPS statuses (core.changes counts them), so a
+    screen refreshing after a push sees the change. One request rebuilds it; meanwhile the
+    others keep the previous answer if it merely aged, or wait up to a second for the new one
+    after a change. The live alert feed never goes through here.
     """
     seconds = settings.DASHBOARD_CACHE_SECONDS
     if not seconds:
         return build()
+    version = data_version()
     entry = cache.get(key)
-    if entry is not None:
-        changed_at = data_changed_at()
-        built_at, value = entry
-        if built_at >= changed_at and time.time() - built_at < seconds:
-            return value
-        if not cache.add(f"{key}:building", 1, timeout=30):
-            if built_at >= changed_at:
-                return value  # merely aged: the previous answer will do for a moment
-            deadline = time.monotonic() + 1.0
-            while time.monotonic() < deadline:
-                time.sleep(0.02)
-                newer = cache.get(key)
-                if newer is not None and newer[0] >= changed_at:
-                    return newer[1]
-            return value
-    try:
-        started = time.time()  # a change during the build makes it out of date at once
-        value = build()
-        cache.set(key, (started, value), seconds * 6)
-    finally:
-        cache.delete(f"{key}:building")
-    return value
+    if entry is not None and entry[0] == version and time.time() - entry[1] < seconds:
+        return entry[2]
+    lock = f"{key}:building"
+    if cache.add(lock, 1, timeout=30):
+        try:
+            value = build()
+            cache.set(key, (version, time.time(), value), seconds * 6)
+        finally:
+            cache.delete(lock)
+        return value
+    if entry is not None and entry[0] == version:
+        return entry[2]  # merely aged, and someone is rebuilding it: this one will do
+    deadline = time.monotonic() + 1.0
+    while time.monotonic() < deadline:
+        time.sleep(0.02)
+        newer = cache.get(key)
+        if newer is not None and newer[0] >= version:
+            return newer[2]
+    return build()  # the builder is slow or gone: do not serve what is known to be old
 
 
 def _encoded(data) -> bytes:
@@ -84,7 +83,8 @@ class _FilteredView(APIView):
             )
         # The answer is cached already encoded: the map's layers are a few hundred kilobytes
         # and encoding them again for every screen would cost more than building them.
-        body = cached(f"dash:{key}:{f.query()}", lambda: _encoded(build(f)))
+        key = f"dash:{key}:{get_language()}:{f.query()}"
+        body = cached(key, lambda: _encoded(build(f)))
         return HttpResponse(body, content_type="application/json")
 
 

@@ -46,6 +46,7 @@ RISK_WEIGHTS = {
     "tps": {"sangat_rawan": 0.5, "rawan": 0.2, "khusus": 0.3},
 }
 SERIES_MAX_HOURS = 72
+KEC_PATH = "kelurahan__kecamatan"
 
 
 class DashboardFilterForm(forms.Form):
@@ -76,11 +77,6 @@ class DashFilter:
     end: dt.datetime
     phase: ElectionPhase | None
     window: int
-
-    @property
-    def hours(self) -> float:
-        start = self.start or self.end - dt.timedelta(hours=24)
-        return max(1.0, (self.end - start).total_seconds() / 3600)
 
     def query(self) -> str:
         parts = []
@@ -175,10 +171,14 @@ def response_times(f: DashFilter) -> dict:
 
 
 def per_hour(qs, field: str, f: DashFilter) -> list[dict]:
-    """Counts per hour (WIB) over the window, at most the last 72 hours, empty hours included."""
+    """Counts per hour (WIB) over the window, the partial first and last hours included, at
+    most the last 72 hours (also for "all": the plot is of the recent days)."""
     end = timezone.localtime(f.end).replace(minute=0, second=0, microsecond=0)
-    hours = min(SERIES_MAX_HOURS, int(f.hours + 0.999))
-    start = end - dt.timedelta(hours=hours - 1)
+    oldest = end - dt.timedelta(hours=SERIES_MAX_HOURS - 1)
+    start = oldest
+    if f.start is not None:
+        start = max(oldest, timezone.localtime(f.start).replace(minute=0, second=0, microsecond=0))
+    hours = int((end - start).total_seconds() // 3600) + 1
     tz = timezone.get_current_timezone()
     got = {
         timezone.localtime(h): n
@@ -209,9 +209,12 @@ def risk_by_kecamatan(f: DashFilter) -> list[dict]:
             "alerts": 0,
             "score": 0.0,
         }
+    # What is open now, whatever the time window (as the counters): risk is about the present.
+    real_incidents = _kec_filter(Incident.objects.filter(is_exercise=False), KEC_PATH, f)
+    real_alerts = _kec_filter(Alert.objects.filter(is_exercise=False), KEC_PATH, f)
     open_rows = [
-        ("incidents", "incident", "colour", _real_incidents(f), OPEN_INCIDENT_STATUSES),
-        ("alerts", "alert", "level", _real_alerts(f), OPEN_ALERT_STATUSES),
+        ("incidents", "incident", "colour", real_incidents, OPEN_INCIDENT_STATUSES),
+        ("alerts", "alert", "level", real_alerts, OPEN_ALERT_STATUSES),
     ]
     for counter, weights, field, qs, open_statuses in open_rows:
         per_kec = (
@@ -253,7 +256,7 @@ def dashboard_stats(f: DashFilter) -> dict:
     alerts_open = _kec_filter(alerts_open, "kelurahan__kecamatan", f)
     open_counts = alerts_open.aggregate(
         n=Count("id"),
-        overdue=Count("id", filter=Q(ack_overdue_at__isnull=False)),
+        overdue=Count("id", filter=Q(ack_overdue_at__isnull=False, acknowledged_at__isnull=True)),
         merah=Count("id", filter=Q(level=AlertLevel.MERAH)),
     )
     by_outcome = _counts(alerts, "status", AlertStatus.choices)

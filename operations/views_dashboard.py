@@ -1,6 +1,7 @@
 """Pages of the command dashboard and of the KPU liaison (docs/dashboard.md)."""
 
 from django.conf import settings
+from django.db.models import Max
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -10,15 +11,17 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from core.access import OPERATIONAL, Role, role_required
+from core.access import OPERATIONAL, Role, primary_role, role_required
+from core.context_processors import ROLE_LABELS
 from incidents.models import (
+    Alert,
     AlertLevel,
     AlertStatus,
     CrowdColour,
     IncidentStatus,
     IncidentType,
 )
-from incidents.selectors import alert_open_list, alert_report_refs
+from incidents.selectors import alert_open_list, alert_report_refs, alert_rows
 from operations import charts
 from operations.api_dashboard import cached
 from operations.dashboard import (
@@ -100,7 +103,7 @@ def _filter_or_400(request, template: str):
 
 
 def _panel_context(f) -> dict:
-    stats = cached(f"dash:stats-obj:{f.query()}", lambda: dashboard_stats(f))
+    stats = cached(f"dash:stats-obj:{get_language()}:{f.query()}", lambda: dashboard_stats(f))
     return {
         "stats": stats,
         "f": f,
@@ -124,11 +127,15 @@ def dashboard(request):
     alerts = list(alert_open_list()[:FEED_SIZE])
     for alert in alerts:
         alert.report_refs = alert_report_refs(alert)
+    # Where the feed's replay starts: the newest alert of all (open or not), so a reconnect
+    # asks only for what came after this page was built.
+    last_id = Alert.objects.aggregate(m=Max("id"))["m"] or 0
     config = _map_config(liaison=False) | {
         "panelUrl": reverse("dashboard-panel"),
         "alertsUrl": reverse("alert-list"),
         "wsPath": "/ws/alerts/",
-        "lastAlertId": max((a.pk for a in alerts), default=0),
+        "lastAlertId": last_id,
+        "alerts": alert_rows([a.pk for a in alerts]),
         "wall": request.GET.get("dinding") == "1",
     }
     return render(
@@ -194,5 +201,6 @@ def liaison_print(request):
     if error:
         return error
     context = _liaison_context(request, f)
-    context["printed_by"] = request.user.get_full_name() or request.user.username
+    # Who printed it, by function: the summary leaves the police, and carries no names.
+    context["printed_by"] = ROLE_LABELS.get(primary_role(request.user), "")
     return render(request, "operations/liaison_print.html", context)

@@ -219,7 +219,7 @@ def test_the_printable_summary_is_dated_and_names_who_printed_it(city, client_fo
     assert page.status_code == 200
     assert "Ringkasan Pengamanan Pemilu Kota Metro" in html
     today = timezone.localtime().strftime("%Y")
-    assert today in html and "Dicetak oleh penghubung_kpu" in html
+    assert today in html and "Dicetak oleh Penghubung KPU" in html  # by function, no name
     assert "Tidak memuat data intelijen maupun data pribadi" in html
 
 

@@ -12,6 +12,8 @@
   var form = document.getElementById("dash-filters");
   var mapEl = document.getElementById("dash-map");
   var lastId = config.lastAlertId || 0;
+  var known = {};  // id -> the latest full data of each alert in the feed
+  (config.alerts || []).forEach(function (a) { known[a.id] = a; });
   var query = new URLSearchParams(window.location.search);
   query.delete("dinding");
   var opsMap = null;
@@ -27,7 +29,10 @@
   var refreshTimer = null;
   function refreshPanel() {
     return fetch(config.panelUrl + "?" + qs(), { credentials: "same-origin" })
-      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (r) {
+        if (r.redirected) { window.location.reload(); return Promise.reject("signed out"); }
+        return r.ok ? r.text() : Promise.reject(r.status);
+      })
       .then(function (html) { panel.innerHTML = html; })
       .catch(function () { /* keep what is shown; the next tick tries again */ });
   }
@@ -36,12 +41,13 @@
     return opsMap.load(qs()).catch(function () { /* next tick */ });
   }
   function scheduleRefresh() {
+    // Coalesced, and spread over a few seconds so fifty screens do not all ask at once.
     if (refreshTimer) { return; }
     refreshTimer = setTimeout(function () {
       refreshTimer = null;
       refreshPanel();
       refreshMap();
-    }, 1500);
+    }, 1500 + Math.random() * 2500);
   }
   setInterval(refreshPanel, 30000);
   setInterval(refreshMap, 120000);
@@ -85,7 +91,7 @@
   }
 
   function renderAlert(a, missed) {
-    var li = el("li", "feed-item level-" + a.level + (a.overdue ? " overdue" : "") + (missed ? " missed" : ""));
+    var li = el("li", "feed-item level-" + a.level + (missed ? " missed" : ""));
     li.dataset.id = a.id;
     li.dataset.status = a.status || "open";
     var head = el("div", "feed-head");
@@ -99,7 +105,10 @@
     meta.push(t.alert_statuses[a.status || "open"] || a.status);
     if (a.escalation) { meta.push(t.escalation + " " + a.escalation); }
     var metaEl = el("div", "feed-meta", meta.join(" · "));
-    if (a.overdue || a.ack_overdue_at) { metaEl.appendChild(el("span", "overdue-flag", " · " + t.overdue)); }
+    var unacknowledged = !a.acknowledged_at && (a.status || "open") !== "acknowledged";
+    if ((a.overdue || a.ack_overdue_at) && unacknowledged) {
+      metaEl.appendChild(el("span", "overdue-flag", " · " + t.overdue));
+    }
     li.appendChild(metaEl);
     if (a.reasons && a.reasons.length) {
       var ul = el("ul", "reasons");
@@ -159,10 +168,16 @@
     opts = opts || {};
     if (a.id > lastId) { lastId = a.id; }
     var old = feed.querySelector('li.feed-item[data-id="' + a.id + '"]');
-    if (a.status === "closed") { if (old) { old.remove(); } updateCount(); return null; }
-    if (old && !a.reasons && !a.title) { return old; }
-    var merged = a;
-    var li = renderAlert(merged, opts.missed);
+    if (a.status === "closed") {
+      if (old) { old.remove(); }
+      delete known[a.id];
+      updateCount();
+      return null;
+    }
+    // An update carries only part of an alert (no time, no report links): keep the rest.
+    var merged = Object.assign({}, known[a.id] || {}, a);
+    known[a.id] = merged;
+    var li = renderAlert(merged, opts.missed || (old && old.classList.contains("missed")));
     if (old) { feed.replaceChild(li, old); } else { feed.insertBefore(li, feed.firstChild); }
     if (!old && a.level === "merah" && opts.fresh) { cue(li); }
     updateCount();
@@ -192,30 +207,64 @@
     stateEl.textContent = t[state];
   }
 
-  function catchUp() {
-    // What was raised while the link was down, oldest first; then the open list again, for
-    // acknowledgements and closures made meanwhile on other screens.
+  var catchingUp = false;
+  var buffered = [];
+
+  function getAll(url, rows) {
+    // Every page of a list answer (a long outage can leave more than one page behind).
+    return fetch(url, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+      .then(function (page) {
+        rows = rows.concat(page.results || []);
+        return page.next ? getAll(page.next, rows) : rows;
+      });
+  }
+
+  function catchUp(afterDrop) {
+    // What was raised since the newest alert this page knows (while the link was down, or
+    // between building the page and opening the socket), oldest first; then the open list
+    // again, for acknowledgements and closures made meanwhile on other screens. Pushes that
+    // arrive during the catch-up wait and are applied after it, so they are never overwritten.
     var since = lastId;
-    return fetch(config.alertsUrl + "?since=" + since + "&page_size=200", { credentials: "same-origin" })
-      .then(function (r) { return r.json(); })
-      .then(function (page) {
-        var missed = page.results || [];
-        missed.forEach(function (a) { upsertAlert(a, { missed: true, fresh: true }); });
-        if (missed.length) {
-          missedEl.hidden = false;
-          missedEl.textContent = missed.length + " " + t.missed;
-        }
-        return fetch(config.alertsUrl + "?open=true&page_size=200", { credentials: "same-origin" });
+    catchingUp = true;
+    var missedCount = 0;
+    return getAll(config.alertsUrl + "?since=" + since + "&page_size=200", [])
+      .then(function (missed) {
+        missed.forEach(function (a) { upsertAlert(a, { missed: afterDrop, fresh: true }); });
+        missedCount = missed.length;
+        return getAll(config.alertsUrl + "?open=true&page_size=200", []);
       })
-      .then(function (r) { return r.json(); })
-      .then(function (page) {
-        var open = {};
-        (page.results || []).forEach(function (a) { open[a.id] = true; upsertAlert(a, { missed: a.id > since }); });
-        feed.querySelectorAll("li.feed-item").forEach(function (li) { if (!open[li.dataset.id]) { li.remove(); } });
+      .then(function (open) {
+        var isOpen = {};
+        open.forEach(function (a) { isOpen[a.id] = true; upsertAlert(a, { missed: afterDrop && a.id > since }); });
+        feed.querySelectorAll("li.feed-item").forEach(function (li) {
+          if (!isOpen[li.dataset.id]) { li.remove(); delete known[li.dataset.id]; }
+        });
+        if (afterDrop && missedCount) {
+          missedEl.hidden = false;
+          missedEl.textContent = missedCount + " " + t.missed;
+        }
+        catchingUp = false;
+        buffered.splice(0).forEach(handle);
         updateCount();
         scheduleRefresh();
       })
-      .catch(function () { /* the next reconnect tries again */ });
+      .catch(function () {
+        catchingUp = false;
+        buffered.splice(0).forEach(handle);
+        if (socket && socket.readyState === 1) { setTimeout(function () { catchUp(afterDrop); }, 5000); }
+      });
+  }
+
+  function handle(ev) {
+    if (catchingUp) { buffered.push(ev); return; }
+    if (ev.alert) {
+      upsertAlert(ev.alert, { fresh: ev.type === "alert.created" });
+      scheduleRefresh();
+    } else if (ev.incident) {
+      if (opsMap) { opsMap.upsertIncident(ev.incident); }
+      scheduleRefresh();
+    }
   }
 
   function connect() {
@@ -225,7 +274,7 @@
     socket.onopen = function () {
       setState("connected");
       retries = 0;
-      if (dropped) { catchUp(); }
+      catchUp(dropped);
       clearInterval(pingTimer);
       pingTimer = setInterval(function () {
         if (socket.readyState !== 1) { return; }
@@ -237,13 +286,7 @@
     socket.onmessage = function (message) {
       var ev = JSON.parse(message.data);
       if (ev.type === "pong") { clearTimeout(pongDue); return; }
-      if (ev.alert) {
-        upsertAlert(ev.alert, { fresh: ev.type === "alert.created" });
-        scheduleRefresh();
-      } else if (ev.incident) {
-        if (opsMap) { opsMap.upsertIncident(ev.incident); }
-        scheduleRefresh();
-      }
+      handle(ev);
     };
     socket.onclose = function () {
       clearInterval(pingTimer);

@@ -80,7 +80,7 @@
         radius: Math.min(24, 9 + 3 * Math.log(members.length)),
         color: "#fff", weight: 2, fillColor: colour, fillOpacity: 0.85
       });
-      cluster.bindTooltip(String(members.length), {
+      cluster.bindTooltip(document.createTextNode(String(members.length)), {
         permanent: true, direction: "center", className: "cluster-count " + opts.name
       });
       cluster.on("click", function () {
@@ -183,11 +183,11 @@
       labels.clearLayers();
       data.kecamatan.forEach(function (k) {
         L.tooltip({ permanent: true, direction: "center", className: "kec-label", interactive: false })
-          .setLatLng([k.lat, k.lon]).setContent(k.name.toUpperCase()).addTo(labels);
+          .setLatLng([k.lat, k.lon]).setContent(document.createTextNode(k.name.toUpperCase())).addTo(labels);
       });
       data.kelurahan.forEach(function (k) {
         L.tooltip({ permanent: true, direction: "top", className: "kel-label", interactive: false, offset: [0, -4] })
-          .setLatLng([k.lat, k.lon]).setContent(k.name).addTo(labels);
+          .setLatLng([k.lat, k.lon]).setContent(document.createTextNode(k.name)).addTo(labels);
       });
     }
 
