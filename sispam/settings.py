@@ -30,6 +30,7 @@ try:
     HSTS_SECONDS = env.env_int("HSTS_SECONDS", 31536000, minimum=0)
     DB_POOL_MAX = env.env_int("DB_POOL_MAX", 10, minimum=1)
     DB_POOL_TIMEOUT = env.env_int("DB_POOL_TIMEOUT", 5, minimum=1)
+    API_TOKEN_CACHE_SECONDS = env.env_int("API_TOKEN_CACHE_SECONDS", 5, minimum=0)
     INCIDENT_VERIFY_MINUTES = env.env_int("INCIDENT_VERIFY_MINUTES", 10, minimum=1)
     ALERT_ACK_MINUTES = env.env_int("ALERT_ACK_MINUTES", 5, minimum=1)
     EW_SWEEP_SECONDS = env.env_int("EW_SWEEP_SECONDS", 30, minimum=1)
@@ -185,7 +186,8 @@ WHITENOISE_USE_FINDERS = DEBUG
 REST_FRAMEWORK = {
     # Token first: an anonymous API call then gets 401 with WWW-Authenticate, not a bare 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's token check remembering a good token a few seconds (core/auth.py).
+        "core.auth.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["core.access.RolePermission"],
