@@ -28,4 +28,8 @@ class AlertConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "pong"})
 
     async def push_event(self, message: dict) -> None:
-        await self.send_json(message["event"])
+        # Encoded once by the sender (core.realtime), not once per connected screen.
+        if "text" in message:
+            await self.send(text_data=message["text"])
+        else:
+            await self.send_json(message["event"])

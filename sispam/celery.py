@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import worker_ready
+from celery.signals import worker_init, worker_process_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sispam.settings")
 
@@ -16,6 +16,8 @@ from django.conf import settings  # noqa: E402  (after the app reads the Django 
 # The beat schedule lives in code, next to the tasks it runs.
 app.conf.beat_schedule = {
     "worker-heartbeat": {"task": "core.tasks.heartbeat", "schedule": 30.0},
+    # Normally a drain is enqueued with the first event; this catches one whose enqueue failed.
+    "push-drain": {"task": "core.tasks.push_drain", "schedule": 5.0},
     "incidents-escalate-overdue": {"task": "incidents.tasks.escalate_overdue", "schedule": 60.0},
     "incidents-flag-tps-overdue": {"task": "incidents.tasks.flag_tps_overdue", "schedule": 60.0},
     "incidents-sweep-unscored": {
@@ -33,3 +35,12 @@ app.conf.beat_schedule = {
 def _first_heartbeat(sender, **kwargs) -> None:
     # Report a fresh worker at once rather than at beat's first tick.
     sender.app.send_task("core.tasks.heartbeat")
+
+
+@worker_init.connect
+@worker_process_init.connect
+def _send_pushes_directly(**kwargs) -> None:
+    # Code in a worker pushes after commit itself, without another trip through the broker.
+    from core import realtime
+
+    realtime.in_worker = True
