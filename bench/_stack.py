@@ -24,6 +24,8 @@ from pathlib import Path
 import psycopg
 import redis
 
+from sispam.stack import UVICORN_OPTIONS
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 LOGS = ROOT / "var" / "bench"
@@ -214,7 +216,7 @@ class Stack:
                     str(self.port),
                     "--log-level",
                     "warning",
-                    "--no-access-log",
+                    *UVICORN_OPTIONS,
                 ],
                 self.env,
             )
