@@ -54,7 +54,7 @@ import redis
 import redis.asyncio
 import websockets
 from celery import Celery
-from channels_redis.core import RedisChannelLayer
+from channels_redis.pubsub import RedisPubSubChannelLayer
 from websockets.asyncio.client import connect as ws_connect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -570,7 +570,7 @@ async def run(args, db: BenchDatabase, stack: Stack) -> None:
         print("## Floors (idle stack, one message at a time)")
         floor = await loop.run_in_executor(None, redis_floor, db.redis_url, args.floor_samples)
         print(f"Redis PUBLISH -> subscriber ({len(floor)} samples): {ms(floor)}")
-        layer = RedisChannelLayer(hosts=[db.redis_url], capacity=1000, expiry=30)
+        layer = RedisPubSubChannelLayer(hosts=[db.redis_url])  # as sispam/settings.py has it
 
         async def via_layer(event: dict) -> None:
             await layer.group_send(ALERTS_GROUP, {"type": "push.event", "event": event})

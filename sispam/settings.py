@@ -253,10 +253,15 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 if REDIS_URL is None:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 else:
+    # Redis pub/sub: a group_send is one PUBLISH, received once by each server process, which
+    # hands it to its own connected screens. The list-based RedisChannelLayer instead pushed and
+    # popped one Redis message per screen (200 per alert), the largest cost of the alert feed.
+    # What pub/sub gives up (a message waiting for a consumer that is briefly away) the feed
+    # does not need: a screen that reconnects asks `?since=` for what it missed.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30},
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
 
