@@ -3,7 +3,13 @@
 import os
 
 from celery import Celery
-from celery.signals import worker_init, worker_process_init, worker_ready
+from celery.signals import (
+    task_postrun,
+    task_prerun,
+    worker_init,
+    worker_process_init,
+    worker_ready,
+)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sispam.settings")
 
@@ -44,3 +50,16 @@ def _send_pushes_directly(**kwargs) -> None:
     from core import realtime
 
     realtime.in_worker = True
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _connection_back_to_the_pool(task=None, **kwargs) -> None:
+    # What Django does around each request: hand the connection back to this process's pool
+    # (CONN_MAX_AGE is 0) and drop one left broken. Not for an eager task: it runs inside the
+    # caller's transaction. CELERY_DB_REUSE_MAX keeps Celery from closing the pool itself.
+    if task is not None and getattr(task.request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()

@@ -247,6 +247,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 5,
     "max_retries": 1,
 }
+# Celery's Django fixup closes the whole connection pool before and after every task in a
+# prefork worker unless told to reuse connections: a new PostgreSQL connection (a backend
+# forked, authenticated) for every task, measured as the largest cost of a scoring task. With
+# reuse the pool stays; sispam/celery.py hands the connection back to it after each task, as
+# Django does after each request, and drops a broken one.
+CELERY_DB_REUSE_MAX = 1000
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 
 # --- Channels -------------------------------------------------------------------------------
