@@ -13,6 +13,7 @@ import time
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -77,7 +78,7 @@ def score_enqueue_after_commit(*, kind: str, pk: int) -> None:
     transaction.on_commit(enqueue)
 
 
-def _vulnerability(kelurahan_id, tps) -> str | None:
+def _vulnerability(kelurahan_id, tps, obj=None) -> str | None:
     """The TPS's category, else the worst category among the kelurahan's TPS."""
     from operations.models import Tps
 
@@ -85,21 +86,61 @@ def _vulnerability(kelurahan_id, tps) -> str | None:
         return tps.category
     if kelurahan_id is None:
         return None
+    if hasattr(obj, "ew_worst_category"):  # loaded with the report (_report_load)
+        return obj.ew_worst_category
     cats = set(Tps.objects.filter(kelurahan_id=kelurahan_id).values_list("category", flat=True))
     return max(cats, key=CATEGORY_RANK.get) if cats else None
 
 
-def _phase(at):
+def _phase(at, obj=None):
     from operations.selectors import phase_current
 
+    if hasattr(obj, "ew_phase_name"):  # loaded with the report (_report_load)
+        return (obj.ew_phase_weight, obj.ew_phase_name) if obj.ew_phase_name else (None, None)
     phase = phase_current(at)
     return (phase.risk_weight, phase.name) if phase else (None, None)
+
+
+def _report_load(kind: str, pk: int):
+    """The report with its kelurahan and TPS, the election phase in force when it was made and
+    its kelurahan's worst TPS category: what scoring needs, in one query."""
+    from django.db.models import Case, IntegerField, OuterRef, Subquery, Value, When
+
+    from operations.models import ElectionPhase, Tps
+
+    model = KINDS[kind]
+    stamp = _stamp(kind)
+    # As operations.selectors.phase_current: the latest-starting phase in force wins.
+    phase = ElectionPhase.objects.filter(
+        starts_at__lte=OuterRef(stamp), ends_at__gte=OuterRef(stamp)
+    ).order_by("-starts_at")
+    rank = Case(
+        *(When(category=c, then=Value(r)) for c, r in CATEGORY_RANK.items()),
+        output_field=IntegerField(),
+    )
+    worst = (
+        Tps.objects.filter(kelurahan_id=OuterRef("kelurahan_id"))
+        .annotate(rank=rank)
+        .order_by("-rank")
+        .values("category")[:1]
+    )
+    related = ["kelurahan"] if kind == "tip" else ["kelurahan", "tps"]
+    return (
+        model.objects.select_related(*related)
+        .annotate(
+            ew_phase_weight=Subquery(phase.values("risk_weight")[:1]),
+            ew_phase_name=Subquery(phase.values("name")[:1]),
+            ew_worst_category=Subquery(worst),
+        )
+        .filter(pk=pk)
+        .first()
+    )
 
 
 def report_build(kind: str, obj) -> Report:
     """The engine's view of a saved report, with its place's vulnerability and the phase."""
     when = getattr(obj, "reported_at", None) or obj.created_at
-    weight, label = _phase(when)
+    weight, label = _phase(when, obj)
     kelurahan = obj.kelurahan.name if obj.kelurahan_id else None
     common = {
         "kelurahan": kelurahan,
@@ -114,7 +155,7 @@ def report_build(kind: str, obj) -> Report:
             source_reliability=obj.source_reliability,
             info_credibility=obj.info_credibility,
             channel="intel",
-            vulnerability=_vulnerability(obj.kelurahan_id, obj.tps),
+            vulnerability=_vulnerability(obj.kelurahan_id, obj.tps, obj),
             source_id=f"intel-source:{obj.source.strip().lower()}",
             **common,
         )
@@ -122,14 +163,14 @@ def report_build(kind: str, obj) -> Report:
         return Report(
             text=obj.text,
             channel="tip",
-            vulnerability=_vulnerability(obj.kelurahan_id, None),
+            vulnerability=_vulnerability(obj.kelurahan_id, None, obj),
             source_id=f"tip:{obj.client_hash}" if obj.client_hash else None,
             **common,
         )
     return Report(
         text=f"{obj.get_type_display()}. {obj.description}",
         channel="field",
-        vulnerability=_vulnerability(obj.kelurahan_id, obj.tps),
+        vulnerability=_vulnerability(obj.kelurahan_id, obj.tps, obj),
         source_id=f"field:{obj.reporter_id}",
         **common,
     )
@@ -137,14 +178,13 @@ def report_build(kind: str, obj) -> Report:
 
 def report_score(*, kind: str, pk: int) -> EwScore | None:
     """Score one report under the current engine version (idempotent) and raise its alert."""
-    model = KINDS[kind]
-    obj = model.objects.select_related("kelurahan").filter(pk=pk).first()
+    obj = _report_load(kind, pk)
     if obj is None:
         return None
     version = engine_version()
-    existing = EwScore.objects.filter(**{kind: obj}, engine_version=version).first()
-    if existing is not None:
-        return existing
+    # No read for an existing score first: the unique constraint decides, and a duplicate
+    # delivery (the rare case) pays for scoring again instead of every first delivery paying
+    # for a lookup. Scoring writes nothing before the insert.
     engine = engine_get()
     report = report_build(kind, obj)
     result = engine.score(report, corroboration=_corroboration(kind, obj, report.source_id))
@@ -156,6 +196,8 @@ def report_score(*, kind: str, pk: int) -> EwScore | None:
                 score=result.score,
                 level=result.level,
                 reasons=result.reasons,
+                kelurahan_id=obj.kelurahan_id,
+                report_at=getattr(obj, _stamp(kind)),
             )
             if result.level == AlertLevel.MERAH:
                 alert_raise(score=score, obj=obj, kind=kind)
@@ -175,30 +217,19 @@ def _stamp(kind: str) -> str:
     return "reported_at" if kind == "incident" else "created_at"
 
 
-def _source_of(score: EwScore) -> str:
-    if score.intel_id:
-        return f"intel-source:{score.intel.source.strip().lower()}"
-    if score.tip_id:
-        return f"tip:{score.tip.client_hash}" if score.tip.client_hash else f"tip-{score.tip_id}"
-    return f"field:{score.incident.reporter_id}"
+def _source_of(intel_id, intel_source, tip_id, tip_client, incident_reporter_id) -> str:
+    """Who a scored report came from (the informant, the tip's client, the officer)."""
+    if intel_id:
+        return f"intel-source:{intel_source.strip().lower()}"
+    if tip_id:
+        return f"tip:{tip_client}" if tip_client else f"tip-{tip_id}"
+    return f"field:{incident_reporter_id}"
 
 
 def _recent_scores(kelurahan_id: int, since, until, *, min_level=None):
     """Scores of reports about one kelurahan made between two times (any kind)."""
-    from django.db.models import Q
-
     qs = EwScore.objects.filter(
-        Q(
-            intel__kelurahan_id=kelurahan_id,
-            intel__created_at__gte=since,
-            intel__created_at__lt=until,
-        )
-        | Q(tip__kelurahan_id=kelurahan_id, tip__created_at__gte=since, tip__created_at__lt=until)
-        | Q(
-            incident__kelurahan_id=kelurahan_id,
-            incident__reported_at__gte=since,
-            incident__reported_at__lt=until,
-        )
+        kelurahan_id=kelurahan_id, report_at__gte=since, report_at__lt=until
     )
     if min_level:
         qs = qs.filter(level__in=min_level)
@@ -217,10 +248,13 @@ def _corroboration(kind: str, obj, source_id) -> int:
         _recent_scores(
             obj.kelurahan_id, when - window, when, min_level=[AlertLevel.KUNING, AlertLevel.MERAH]
         )
-        .select_related("intel", "tip", "incident")
-        .order_by("-id")[: _stream("corroboration_scan")]
+        .order_by("-id")
+        # The columns that name a source, not whole rows of four models.
+        .values_list(
+            "intel_id", "intel__source", "tip_id", "tip__client_hash", "incident__reporter_id"
+        )[: _stream("corroboration_scan")]
     )
-    sources = {_source_of(s) for s in recent} - {source_id}
+    sources = {_source_of(*row) for row in recent} - {source_id}
     return min(len(sources), _stream("corroboration_max_reports"))
 
 
@@ -236,12 +270,18 @@ def surge_check(*, score: EwScore, kelurahan) -> Alert | None:
     now = timezone.now()
     window = dt.timedelta(minutes=_stream("surge_window_minutes"))
     base_hours = _stream("surge_baseline_hours")
-    k = _recent_scores(kelurahan.pk, now - window, now + dt.timedelta(seconds=1)).count()
+    # Both counts (the window, and the baseline before it) in one query.
+    counts = _recent_scores(
+        kelurahan.pk,
+        now - window - dt.timedelta(hours=base_hours),
+        now + dt.timedelta(seconds=1),
+    ).aggregate(
+        k=Count("id", filter=Q(report_at__gte=now - window)),
+        before=Count("id", filter=Q(report_at__lt=now - window)),
+    )
+    k, before = counts["k"], counts["before"]
     if k < _stream("surge_min_count"):
         return None
-    before = _recent_scores(
-        kelurahan.pk, now - window - dt.timedelta(hours=base_hours), now - window
-    ).count()
     prior_h = _stream("surge_prior_hours")
     rate = (before + _stream("surge_prior_rate_per_hour") * prior_h) / (base_hours + prior_h)
     expected = rate * window.total_seconds() / 3600
@@ -256,11 +296,7 @@ def surge_check(*, score: EwScore, kelurahan) -> Alert | None:
         "e": expected,
         "p": p,
     }
-    alert = (
-        Alert.objects.select_for_update()
-        .filter(dedup_key=key, status__in=OPEN_ALERT_STATUSES)
-        .first()
-    )
+    alert = _open_alert_locked(key)
     created = alert is None
     if created:
         alert = Alert.objects.create(
@@ -271,21 +307,32 @@ def surge_check(*, score: EwScore, kelurahan) -> Alert | None:
             kelurahan=kelurahan,
             dedup_key=key,
         )
-    else:
-        alert.scores.add(score)
+        alert.ew_new = True  # it holds this report only: no count needed
+    alert.scores.add(score)
+    if not created:
+        alert.kelurahan = kelurahan  # the same row: its name without a query
         if now - alert.updated_at < SURGE_UPDATE_EVERY:
             # A surge goes on report after report: the wall needs to know it continues, not a
             # push for every report (200 screens times every report swamps the server).
             return alert
         alert.reasons = [reason]
         alert.save(update_fields=["reasons", "updated_at"])
-    alert.scores.add(score)
     event = _alert_event(alert, "alert.created" if created else "alert.updated")
     realtime_publish_after_commit(group=ALERTS_GROUP, event=event)
     return alert
 
 
 SURGE_UPDATE_EVERY = dt.timedelta(seconds=60)
+
+
+def _open_alert_locked(key: str) -> Alert | None:
+    """The open alert with this dedup key, locked (its row only), with its kelurahan."""
+    return (
+        Alert.objects.select_for_update(of=("self",))
+        .select_related("kelurahan")
+        .filter(dedup_key=key, status__in=OPEN_ALERT_STATUSES)
+        .first()
+    )
 
 
 def _alert_event(alert: Alert, kind: str) -> dict:
@@ -299,7 +346,7 @@ def _alert_event(alert: Alert, kind: str) -> dict:
             "title": alert.title,
             "reasons": alert.reasons,
             "kelurahan": alert.kelurahan.name if alert.kelurahan_id else None,
-            "reports": alert.scores.count(),
+            "reports": 1 if getattr(alert, "ew_new", False) else alert.scores.count(),
             "escalation": alert.escalation,
             "overdue": alert.ack_overdue_at is not None,
             "is_exercise": alert.is_exercise,
@@ -312,11 +359,7 @@ def alert_raise(*, score: EwScore, obj, kind: str) -> Alert:
     place (one open alert per place and kind); pushed to the command post after commit."""
     place = f"kel:{obj.kelurahan_id}" if obj.kelurahan_id else f"{kind}:{obj.pk}"
     key = f"report:{place}"
-    alert = (
-        Alert.objects.select_for_update()
-        .filter(dedup_key=key, status__in=OPEN_ALERT_STATUSES)
-        .first()
-    )
+    alert = _open_alert_locked(key)
     created = alert is None
     if created:
         where = obj.kelurahan.name if obj.kelurahan_id else _("lokasi belum jelas")
@@ -325,10 +368,11 @@ def alert_raise(*, score: EwScore, obj, kind: str) -> Alert:
             level=AlertLevel.MERAH,
             title=_("Ancaman di %(w)s") % {"w": where},
             reasons=score.reasons,
-            kelurahan_id=obj.kelurahan_id,
+            kelurahan=obj.kelurahan,
             dedup_key=key,
             is_exercise=getattr(obj, "is_exercise", False),
         )
+        alert.ew_new = True  # it holds this report only: no count needed
     else:
         alert.reasons = score.reasons
         alert.updated_at = timezone.now()
