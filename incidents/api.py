@@ -176,6 +176,13 @@ def incident_create_fast(raw) -> dict | None:
     return data
 
 
+def _one(rows):
+    """The row of a unique lookup or None: `.first()` would add an ORDER BY, which costs more
+    to compile than the whole query is worth on this path."""
+    found = list(rows[:1])
+    return found[0] if found else None
+
+
 def _place(name: str, value):
     """The related row `value` names, as a partial instance; None for null, False when it is
     not a well-formed reference to an existing row (the serializer then says why)."""
@@ -184,17 +191,17 @@ def _place(name: str, value):
     if name == "kelurahan":
         if type(value) is not str or not value:
             return False
-        row = Kelurahan.objects.filter(name=value).values_list("id", "name").first()
+        row = _one(Kelurahan.objects.filter(name=value).values_list("id", "name"))
         return Kelurahan.from_db("default", ["id", "name"], row) if row else False
     if type(value) is not int:
         return False
     if name == "post":
-        row = Post.objects.filter(pk=value).values_list("id", "lat", "lon").first()
+        row = _one(Post.objects.filter(pk=value).values_list("id", "lat", "lon"))
         return Post.from_db("default", ["id", "lat", "lon"], row) if row else False
-    row = (
-        Tps.objects.filter(pk=value)
-        .values_list("id", "kelurahan_id", "lat", "lon", "kelurahan__name")
-        .first()
+    row = _one(
+        Tps.objects.filter(pk=value).values_list(
+            "id", "kelurahan_id", "lat", "lon", "kelurahan__name"
+        )
     )
     if row is None:
         return False
