@@ -177,9 +177,9 @@ def incident_create_fast(raw) -> dict | None:
 
 
 def _one(rows):
-    """The row of a unique lookup or None: `.first()` would add an ORDER BY, which costs more
-    to compile than the whole query is worth on this path."""
-    found = list(rows[:1])
+    """The row of a unique lookup or None, without the ORDER BY that `.first()` or the model's
+    default ordering would add: it costs more to compile than the whole query is worth here."""
+    found = list(rows.order_by()[:1])
     return found[0] if found else None
 
 

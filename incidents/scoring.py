@@ -125,7 +125,7 @@ def _report_load(kind: str, pk: int):
         .values("category")[:1]
     )
     related = ["kelurahan"] if kind == "tip" else ["kelurahan", "tps"]
-    return (
+    found = list(
         model.objects.select_related(*related)
         .annotate(
             ew_phase_weight=Subquery(phase.values("risk_weight")[:1]),
@@ -133,8 +133,9 @@ def _report_load(kind: str, pk: int):
             ew_worst_category=Subquery(worst),
         )
         .filter(pk=pk)
-        .first()
+        .order_by()[:1]  # one row by its key: no ORDER BY to compile
     )
+    return found[0] if found else None
 
 
 def report_build(kind: str, obj) -> Report:
