@@ -28,6 +28,7 @@ ifeq ($(strip $(DATABASE_URL)$(REDIS_URL)),)
 	@echo "Embedded default: SQLite, eager Celery, in-memory channel layer (one process)."
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_situation
 	@echo "Sispam: http://$(HOST):$(PORT)/  logins: komando, intel, lapangan, penghubung_kpu, admin"
 	@echo "demo password: $${DEMO_PASSWORD:-sispam-demo-2024} (demo only)"
 	$(VENV)/bin/uvicorn sispam.asgi:application --host $(HOST) --port $(PORT)

@@ -27,7 +27,7 @@ OPERATIONAL: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL})
 
 # Where each role lands after login; the first role in this order wins for a user with several.
 LANDING = {
-    Role.KOMANDO: "landing-komando",
+    Role.KOMANDO: "dashboard",
     Role.INTEL: "landing-intel",
     Role.LAPANGAN: "landing-lapangan",
     Role.PENGHUBUNG_KPU: "landing-kpu",

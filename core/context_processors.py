@@ -7,7 +7,7 @@ from core.access import Role, primary_role, user_roles
 
 # (url name, label, roles that see the link)
 NAV = [
-    ("landing-komando", _("Pos Komando"), {Role.KOMANDO}),
+    ("dashboard", _("Dasbor"), {Role.KOMANDO, Role.INTEL}),
     ("landing-intel", _("Intelijen"), {Role.INTEL}),
     ("landing-lapangan", _("Tugas Saya"), {Role.LAPANGAN}),
     ("landing-kpu", _("Status Pengamanan"), {Role.PENGHUBUNG_KPU}),
@@ -19,6 +19,8 @@ NAV = [
     ("intel-page", _("Laporan Informasi"), {Role.KOMANDO, Role.INTEL}),
     ("report-form", _("Lapor"), {Role.LAPANGAN}),
     ("planner", _("Perencanaan"), {Role.KOMANDO}),
+    ("sitrep", _("Laporan Situasi"), {Role.KOMANDO, Role.INTEL, Role.PENGHUBUNG_KPU}),
+    ("exercise-list", _("Latihan"), {Role.KOMANDO, Role.INTEL, Role.ADMIN}),
     ("csv-import", _("Impor"), {Role.KOMANDO, Role.ADMIN}),
     ("audit-trail", _("Jejak Audit"), {Role.ADMIN, Role.KOMANDO}),
     ("swagger-ui", _("API"), {Role.ADMIN, Role.KOMANDO, Role.INTEL}),

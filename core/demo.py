@@ -665,6 +665,10 @@ def demo_seed() -> DemoResult:
     )
     users = _users(units)
     posts = _posts()
+    # The shipped Sispamkota scenarios (idempotent: an unchanged file changes nothing).
+    from operations.exercises import scenario_load_files
+
+    scenario_load_files()
     bko = sum(1 for o in officers if o.contingent is not None)
     return DemoResult(
         units=len(units),

@@ -83,6 +83,10 @@ def _publish(group: str, event: dict) -> None:
 
 def realtime_publish_after_commit(*, group: str, event: dict) -> None:
     """Publish `event` to `group` once the current transaction commits (at once outside one)."""
+    from core.changes import data_changed_mark
+
+    # Shared dashboard answers built before this commit are out of date from now on.
+    transaction.on_commit(data_changed_mark, robust=True)
     # robust: a broker outage must not turn a committed write into an error for the user.
     transaction.on_commit(lambda: _publish(group, event), robust=True)
 

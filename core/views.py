@@ -20,12 +20,7 @@ from core.access import LANDING, Role, primary_role, role_required
 from core.models import WorkerHeartbeat
 from core.selectors import audit_event_list
 from incidents.selectors import alert_open_list, incident_list_for_user
-from operations.selectors import (
-    assignment_list_for_user,
-    kecamatan_summary_list,
-    phase_current,
-    summary_get,
-)
+from operations.selectors import assignment_list_for_user, phase_current, summary_get
 
 HEARTBEAT_FRESH_SECONDS = 90
 
@@ -123,16 +118,8 @@ def home(request):
 
 @role_required(Role.KOMANDO)
 def landing_komando(request):
-    return render(
-        request,
-        "core/landing_komando.html",
-        {
-            "summary": summary_get(),
-            "phase": phase_current(),
-            "kecamatan_rows": kecamatan_summary_list(),
-            "alerts": alert_open_list()[:10],
-        },
-    )
+    """The command post's landing page is the live dashboard."""
+    return redirect("dashboard")
 
 
 @role_required(Role.INTEL)
@@ -157,20 +144,6 @@ def landing_lapangan(request):
             "assignments": assignment_list_for_user(user=request.user)
             .filter(status="active")
             .select_related("post__kelurahan")[:10],
-        },
-    )
-
-
-@role_required(Role.PENGHUBUNG_KPU)
-def landing_kpu(request):
-    return render(
-        request,
-        "core/landing_kpu.html",
-        {
-            "phase": phase_current(),
-            "kecamatan_rows": kecamatan_summary_list(),
-            "summary": summary_get(),
-            "now": timezone.localtime(),
         },
     )
 

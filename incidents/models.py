@@ -534,12 +534,14 @@ class EwScore(models.Model):
     level = models.CharField(max_length=8, choices=AlertLevel.choices, db_index=True)
     reasons = models.JSONField(default=list)
     scored_at = models.DateTimeField(auto_now_add=True)
-    # Copied from the report when it is scored (reports do not move or change time), so that
-    # corroboration and the surge test count one indexed table instead of joining three.
+    # Copied from the report when it is scored (reports do not move, change time or stop being
+    # an exercise), so that corroboration and the surge test count one indexed table instead of
+    # joining three.
     kelurahan = models.ForeignKey(
         "operations.Kelurahan", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     report_at = models.DateTimeField(null=True, blank=True)
+    is_exercise = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-scored_at", "-id"]

@@ -180,11 +180,12 @@ def report_score(*, kind: str, pk: int) -> EwScore | None:
                 reasons=result.reasons,
                 kelurahan_id=obj.kelurahan_id,
                 report_at=getattr(obj, _stamp(kind)),
+                is_exercise=obj.is_exercise,
             )
             if result.level == AlertLevel.MERAH:
                 alert_raise(score=score, obj=obj, kind=kind)
             if obj.kelurahan_id and result.score >= _stream("surge_min_score"):
-                surge_check(score=score, kelurahan=obj.kelurahan)
+                surge_check(score=score, kelurahan=obj.kelurahan, exercise=obj.is_exercise)
     except IntegrityError:
         # Another delivery of the same task won the race: its row stands.
         return EwScore.objects.get(**{kind: obj}, engine_version=version)
@@ -208,10 +209,14 @@ def _source_of(intel_id, intel_source, tip_id, tip_client, incident_reporter_id)
     return f"field:{incident_reporter_id}"
 
 
-def _recent_scores(kelurahan_id: int, since, until, *, min_level=None):
-    """Scores of reports about one kelurahan made between two times (any kind)."""
+def _recent_scores(kelurahan_id: int, since, until, *, min_level=None, exercise: bool = False):
+    """Scores of reports about one kelurahan made between two times (any kind); exercise
+    reports and real ones never count together."""
     qs = EwScore.objects.filter(
-        kelurahan_id=kelurahan_id, report_at__gte=since, report_at__lt=until
+        kelurahan_id=kelurahan_id,
+        report_at__gte=since,
+        report_at__lt=until,
+        is_exercise=exercise,
     )
     if min_level:
         qs = qs.filter(level__in=min_level)
@@ -228,7 +233,11 @@ def _corroboration(kind: str, obj, source_id) -> int:
     window = dt.timedelta(minutes=_stream("corroboration_window_minutes"))
     recent = (
         _recent_scores(
-            obj.kelurahan_id, when - window, when, min_level=[AlertLevel.KUNING, AlertLevel.MERAH]
+            obj.kelurahan_id,
+            when - window,
+            when,
+            min_level=[AlertLevel.KUNING, AlertLevel.MERAH],
+            exercise=obj.is_exercise,
         )
         .order_by("-id")
         # The columns that name a source, not whole rows of four models.
@@ -240,7 +249,7 @@ def _corroboration(kind: str, obj, source_id) -> int:
     return min(len(sources), _stream("corroboration_max_reports"))
 
 
-def surge_check(*, score: EwScore, kelurahan) -> Alert | None:
+def surge_check(*, score: EwScore, kelurahan, exercise: bool = False) -> Alert | None:
     """A surge: more reports about a kelurahan in the last hour than its baseline explains.
 
     Test: with k reports in the window of W minutes and a baseline rate r per hour (the
@@ -257,6 +266,7 @@ def surge_check(*, score: EwScore, kelurahan) -> Alert | None:
         kelurahan.pk,
         now - window - dt.timedelta(hours=base_hours),
         now + dt.timedelta(seconds=1),
+        exercise=exercise,
     ).aggregate(
         k=Count("id", filter=Q(report_at__gte=now - window)),
         before=Count("id", filter=Q(report_at__lt=now - window)),
@@ -270,7 +280,7 @@ def surge_check(*, score: EwScore, kelurahan) -> Alert | None:
     p = poisson_sf(k, expected)
     if p >= _stream("surge_alpha"):
         return None
-    key = f"surge:kel:{kelurahan.pk}"
+    key = f"surge:{'exercise:' if exercise else ''}kel:{kelurahan.pk}"
     reason = _("%(k)d laporan di %(w)s dalam %(m)d menit; biasanya %(e).1f (p = %(p).1e)") % {
         "k": k,
         "w": kelurahan.name,
@@ -288,6 +298,7 @@ def surge_check(*, score: EwScore, kelurahan) -> Alert | None:
             reasons=[reason],
             kelurahan=kelurahan,
             dedup_key=key,
+            is_exercise=exercise,
         )
         alert.ew_new = True  # it holds this report only: no count needed
     alert.scores.add(score)
@@ -340,7 +351,9 @@ def alert_raise(*, score: EwScore, obj, kind: str) -> Alert:
     """Open an alert for a merah report, or add the report to the one already open for the same
     place (one open alert per place and kind); pushed to the command post after commit."""
     place = f"kel:{obj.kelurahan_id}" if obj.kelurahan_id else f"{kind}:{obj.pk}"
-    key = f"report:{place}"
+    exercise = getattr(obj, "is_exercise", False)
+    # An exercise report never joins a real alert (nor a real one an exercise alert).
+    key = f"report:{'exercise:' if exercise else ''}{place}"
     alert = _open_alert_locked(key)
     created = alert is None
     if created:
@@ -352,7 +365,7 @@ def alert_raise(*, score: EwScore, obj, kind: str) -> Alert:
             reasons=score.reasons,
             kelurahan=obj.kelurahan,
             dedup_key=key,
-            is_exercise=getattr(obj, "is_exercise", False),
+            is_exercise=exercise,
         )
         alert.ew_new = True  # it holds this report only: no count needed
     else:

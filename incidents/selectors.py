@@ -5,6 +5,7 @@ import math
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.access import Role, user_roles
 from incidents.models import OPEN_ALERT_STATUSES, Alert, Incident, IncidentType, TpsReturn
@@ -47,6 +48,7 @@ def alert_open_list() -> QuerySet[Alert]:
     return (
         Alert.objects.filter(status__in=OPEN_ALERT_STATUSES)
         .select_related("kelurahan")
+        .prefetch_related("scores")
         .order_by("-created_at", "-id")
     )
 
@@ -267,3 +269,78 @@ def alert_backtest(*, since, until, hours: int = 6) -> dict:
         "alert_rows": rows,
         "missed": missed,
     }
+
+
+def alert_report_refs(alert: Alert) -> list[dict]:
+    """The reports behind an alert and where to read them (uses prefetched scores if any)."""
+    return score_refs(alert.scores.all())
+
+
+def score_refs(scores) -> list[dict]:
+    """Each scored report: its kind, id, a label and the page where to read it."""
+    refs = []
+    for score in scores:
+        if score.incident_id:
+            kind, pk, url = "incident", score.incident_id, f"/kejadian/{score.incident_id}/"
+            label = _("Kejadian #%(n)d")
+        elif score.intel_id:
+            kind, pk, url = "intel", score.intel_id, f"/intel/laporan/#laporan-{score.intel_id}"
+            label = _("Laporan informasi #%(n)d")
+        else:
+            kind, pk, url = "tip", score.tip_id, ""
+            label = _("Informasi masyarakat #%(n)d")
+        refs.append(
+            {
+                "kind": kind,
+                "id": pk,
+                "label": str(label) % {"n": pk},
+                "url": url,
+                "score": score.score,
+                "level": score.level,
+            }
+        )
+    return refs
+
+
+ALERT_ROW_FIELDS = [
+    "id",
+    "kind",
+    "level",
+    "status",
+    "title",
+    "reasons",
+    "kelurahan__name",
+    "created_at",
+    "updated_at",
+    "escalation",
+    "acknowledged_at",
+    "ack_overdue_at",
+    "closed_at",
+    "outcome",
+    "is_exercise",
+]
+_ALERT_TIMES = ("created_at", "updated_at", "acknowledged_at", "ack_overdue_at", "closed_at")
+
+
+def alert_rows(ids: list[int]) -> list[dict]:
+    """The API's representation of the alerts `ids`, in that order, in two queries."""
+    from rest_framework.fields import DateTimeField
+
+    when = DateTimeField()
+    rows = {r["id"]: r for r in Alert.objects.filter(pk__in=ids).values(*ALERT_ROW_FIELDS)}
+    refs: dict[int, list] = {pk: [] for pk in ids}
+    through = Alert.scores.through.objects.filter(alert_id__in=ids).order_by("alert_id", "id")
+    for link in through.select_related("ewscore"):
+        refs[link.alert_id].append(link.ewscore)
+    out = []
+    for pk in ids:
+        row = rows.get(pk)
+        if row is None:
+            continue
+        row["kelurahan"] = row.pop("kelurahan__name")
+        for field in _ALERT_TIMES:
+            row[field] = when.to_representation(row[field]) if row[field] else None
+        row["reports"] = len(refs[pk])
+        row["report_refs"] = score_refs(refs[pk])
+        out.append(row)
+    return out

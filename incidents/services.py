@@ -279,7 +279,8 @@ def dispatch_create(*, incident: Incident, by, officers: list) -> list[Dispatch]
             continue
         made.append(Dispatch.objects.create(incident=incident, officer=officer, dispatched_by=by))
         _event(incident, by, "dispatch", to=officer.nrp, note=str(officer))
-        if officer.status == OfficerStatus.SIAGA:
+        # An exercise dispatch leaves the roster as it is: strength figures stay real.
+        if officer.status == OfficerStatus.SIAGA and not incident.is_exercise:
             officer_set_status(
                 officer=officer,
                 by=by,
@@ -419,8 +420,11 @@ TPS_RETURN_ORDER = [
 ]
 
 
-def tps_return_create(*, by, tps, status: str, note: str = "", key: str | None = None) -> TpsReturn:
-    """A field officer reports his TPS's status; the TPS's polling-day status follows it."""
+def tps_return_create(
+    *, by, tps, status: str, note: str = "", key: str | None = None, is_exercise: bool = False
+) -> TpsReturn:
+    """A field officer reports his TPS's status; the TPS's polling-day status follows it (not
+    for an exercise return: the real TPS's status, which the liaison reads, stays as it is)."""
     if status not in [s.value for s in TPS_RETURN_ORDER]:
         raise ValidationError({"status": _("Status TPS tidak dikenal.")})
     if key:
@@ -429,8 +433,15 @@ def tps_return_create(*, by, tps, status: str, note: str = "", key: str | None =
             return existing
     with transaction.atomic():
         record = TpsReturn.objects.create(
-            tps=tps, status=status, note=note[:500], reporter=by, idempotency_key=key or None
+            tps=tps,
+            status=status,
+            note=note[:500],
+            reporter=by,
+            idempotency_key=key or None,
+            is_exercise=is_exercise,
         )
+        if is_exercise:
+            return record
         tps.status = status
         tps.save(update_fields=["status"])
         audit_record(actor=by, action="tps.return", obj=tps, changes={"status": [None, status]})
@@ -561,7 +572,7 @@ def intel_create(*, by, data: dict):
     return report
 
 
-def tip_create(*, data: dict, client_hash: str = ""):
+def tip_create(*, data: dict, client_hash: str = "", is_exercise: bool = False):
     """Take a tip from the public (size- and spam-checked); it is scored by a worker."""
     import re
 
@@ -586,6 +597,7 @@ def tip_create(*, data: dict, client_hash: str = ""):
         kelurahan=data.get("kelurahan"),
         contact=data.get("contact", "")[:120],
         client_hash=client_hash[:64],
+        is_exercise=is_exercise,
     )
     with transaction.atomic():
         tip.save()

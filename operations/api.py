@@ -3,10 +3,12 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Prefetch, Q
 from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from core.access import ALL_ROLES, Role
 from operations import services
@@ -408,3 +410,49 @@ class PlanViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         """Apply the draft: posts for the clusters and the officers' assignments."""
         plan = services.plan_accept(plan=self.get_object(), by=request.user)
         return Response(PlanSerializer(plan).data)
+
+
+class SitrepQuerySerializer(serializers.Serializer):
+    """The period of a situation report (ISO 8601; without an offset: WIB) and the version."""
+
+    start = serializers.DateTimeField(required=False)
+    end = serializers.DateTimeField(required=False)
+    partner = serializers.BooleanField(required=False, default=False)
+
+    def validate(self, attrs):
+        from operations.sitrep import sitrep_period_check, sitrep_period_default
+
+        if ("start" in attrs) != ("end" in attrs):
+            raise serializers.ValidationError({"end": "Berikan start dan end bersama."})
+        if "start" not in attrs:
+            attrs["start"], attrs["end"] = sitrep_period_default()
+        try:
+            sitrep_period_check(start=attrs["start"], end=attrs["end"])
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from None
+        return attrs
+
+
+class SitrepView(APIView):
+    """The situation report as JSON: the same figures as the page, PDF and CSV. The KPU liaison
+    always gets the partner version (no intelligence, alert texts, names or force log)."""
+
+    read_roles = frozenset({Role.KOMANDO, Role.INTEL, Role.PENGHUBUNG_KPU})
+
+    @extend_schema(parameters=[SitrepQuerySerializer], responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        from core.access import user_has_role
+        from operations.sitrep import sitrep_build
+        from operations.views import sitrep_author_label
+
+        query = SitrepQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        partner = data["partner"] or not user_has_role(request.user, (Role.KOMANDO, Role.INTEL))
+        report = sitrep_build(
+            start=data["start"],
+            end=data["end"],
+            partner=partner,
+            author=sitrep_author_label(request.user, partner=partner),
+        )
+        return Response(report.as_dict())

@@ -370,3 +370,140 @@ class DeploymentPlan(models.Model):
 
     def __str__(self) -> str:
         return f"Rencana #{self.pk}"
+
+
+class Scenario(models.Model):
+    """A Sispamkota exercise scenario: a named timeline of injects with the response expected
+    (operations/exercises.py validates the definition; docs/exercises.md describes it)."""
+
+    class Source(models.TextChoices):
+        FILE = "file", _("berkas")
+        FORM = "form", _("formulir")
+
+    name = models.SlugField(_("nama"), max_length=64, unique=True)
+    title = models.CharField(_("judul"), max_length=200)
+    description = models.TextField(_("keterangan"), blank=True)
+    definition = models.JSONField(_("definisi (JSON)"))
+    source = models.CharField(_("asal"), max_length=8, choices=Source.choices)
+    version = models.PositiveIntegerField(_("versi"), default=1)
+    updated_at = models.DateTimeField(_("diperbarui"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("diperbarui oleh"),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("skenario latihan")
+        verbose_name_plural = _("skenario latihan")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ExerciseRun(models.Model):
+    """One playing of a scenario, time-compressed by `speed`; everything it creates is marked
+    as exercise. The definition is copied at start so that later edits leave the report as run."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("direncanakan")
+        RUNNING = "running", _("berjalan")
+        FINISHED = "finished", _("selesai")
+        STOPPED = "stopped", _("dihentikan")
+
+    scenario = models.ForeignKey(
+        Scenario, on_delete=models.PROTECT, related_name="runs", verbose_name=_("skenario")
+    )
+    scenario_version = models.PositiveIntegerField(_("versi skenario"))
+    definition = models.JSONField(_("definisi saat dijalankan"))
+    speed = models.FloatField(_("percepatan"), validators=[MinValueValidator(0.1)])
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PLANNED, db_index=True
+    )
+    started_at = models.DateTimeField(_("mulai"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("rencana selesai"), null=True, blank=True)
+    stopped_at = models.DateTimeField(_("berakhir"), null=True, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dimulai oleh"),
+    )
+    stopped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dihentikan oleh"),
+    )
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("latihan")
+        verbose_name_plural = _("latihan")
+        # One exercise at a time: its alerts and measurements must not mix with another's.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"], condition=models.Q(status="running"), name="one_running_exercise"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Latihan #{self.pk} {self.scenario_id}"
+
+
+class ExerciseInject(models.Model):
+    """One inject of a run: when it was due and fired, the object it created (always marked
+    exercise), and what the expected response was. Measured times are read from those objects."""
+
+    class Kind(models.TextChoices):
+        INTEL = "intel", _("laporan informasi")
+        TIP = "tip", _("informasi masyarakat")
+        INCIDENT = "incident", _("laporan kejadian")
+        TPS_RETURN = "tps_return", _("laporan TPS")
+        ESCALATE = "escalate", _("eskalasi situasi")
+
+    run = models.ForeignKey(
+        ExerciseRun, on_delete=models.PROTECT, related_name="injects", verbose_name=_("latihan")
+    )
+    index = models.PositiveSmallIntegerField(_("urutan"))
+    kind = models.CharField(_("jenis"), max_length=12, choices=Kind.choices)
+    offset_seconds = models.PositiveIntegerField(_("detik sejak mulai (waktu skenario)"))
+    due_at = models.DateTimeField(_("jatuh tempo"))
+    fired_at = models.DateTimeField(_("dimainkan"), null=True, blank=True)
+    skipped = models.BooleanField(_("dilewati"), default=False)
+    spec = models.JSONField(_("inject"))
+    error = models.TextField(_("galat"), blank=True)
+    # What the inject created (or, for an escalation, the incident it acted on).
+    incident = models.ForeignKey(
+        "incidents.Incident", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    intel = models.ForeignKey(
+        "incidents.IntelReport", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    tip = models.ForeignKey(
+        "incidents.Tip", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    tps_return = models.ForeignKey(
+        "incidents.TpsReturn", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    result = models.JSONField(_("hasil saat dimainkan"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["run", "index"]
+        verbose_name = _("inject latihan")
+        verbose_name_plural = _("inject latihan")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "index"], name="one_inject_per_index")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}#{self.index} {self.kind}"

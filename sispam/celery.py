@@ -34,6 +34,7 @@ app.conf.beat_schedule = {
         "task": "incidents.tasks.escalate_unacknowledged",
         "schedule": 60.0,
     },
+    "operations-exercise-sweep": {"task": "operations.tasks.exercise_sweep", "schedule": 15.0},
 }
 
 

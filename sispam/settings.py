@@ -35,6 +35,7 @@ try:
     ALERT_ACK_MINUTES = env.env_int("ALERT_ACK_MINUTES", 5, minimum=1)
     EW_SWEEP_SECONDS = env.env_int("EW_SWEEP_SECONDS", 30, minimum=1)
     MAP_TILE_URL = env.env_str("MAP_TILE_URL", "")
+    DASHBOARD_CACHE_SECONDS = env.env_int("DASHBOARD_CACHE_SECONDS", 5, minimum=0)
     DEMO_PASSWORD = env.env_str("DEMO_PASSWORD", "sispam-demo-2024")
     LOGIN_FAILURE_LIMIT = env.env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
     LOG_LEVEL = (env.env_str("LOG_LEVEL", "INFO") or "INFO").upper()
@@ -109,6 +110,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "core.context_processors.navigation",
+                "operations.context_processors.exercise_banner",
             ],
         },
     },

@@ -16,7 +16,9 @@ from incidents import api as incidents_api
 from incidents import api_ew
 from incidents import views as incidents_views
 from operations import api as operations_api
+from operations import api_dashboard, exercise_views
 from operations import views as operations_views
+from operations import views_dashboard as dashboard_views
 from personnel import api as personnel_api
 from personnel import views as personnel_views
 
@@ -49,6 +51,12 @@ api_v1 = [
     path("auth/token/", core_api.TokenView.as_view(), name="api-token"),
     path("summary/", core_api.SummaryView.as_view(), name="api-summary"),
     path("strength/", personnel_api.StrengthView.as_view(), name="api-strength"),
+    path("dashboard/map/", api_dashboard.DashboardMapView.as_view(), name="api-dashboard-map"),
+    path(
+        "dashboard/stats/", api_dashboard.DashboardStatsView.as_view(), name="api-dashboard-stats"
+    ),
+    path("liaison/summary/", api_dashboard.LiaisonSummaryView.as_view(), name="api-liaison"),
+    path("sitrep/", operations_api.SitrepView.as_view(), name="api-sitrep"),
     *router.urls,
 ]
 
@@ -65,7 +73,10 @@ urlpatterns = [
     path("komando/", core_views.landing_komando, name="landing-komando"),
     path("intel/", core_views.landing_intel, name="landing-intel"),
     path("lapangan/", core_views.landing_lapangan, name="landing-lapangan"),
-    path("kpu/", core_views.landing_kpu, name="landing-kpu"),
+    path("kpu/", dashboard_views.liaison, name="landing-kpu"),
+    path("kpu/ringkasan/", dashboard_views.liaison_print, name="liaison-print"),
+    path("operasi/dasbor/", dashboard_views.dashboard, name="dashboard"),
+    path("operasi/dasbor/panel/", dashboard_views.dashboard_panel, name="dashboard-panel"),
     path("pengelolaan/", core_views.landing_admin, name="landing-admin"),
     path("audit/", core_views.audit_list, name="audit-trail"),
     path("personel/", personnel_views.roster, name="roster"),
@@ -77,6 +88,13 @@ urlpatterns = [
     path("operasi/tps/<int:pk>/", operations_views.tps_detail, name="tps-page-detail"),
     path("operasi/tps/ekspor.csv", personnel_views.tps_csv, name="tps-export"),
     path("operasi/perencanaan/", operations_views.planner_page, name="planner"),
+    path("operasi/laporan-situasi/", operations_views.sitrep_page, name="sitrep"),
+    path(
+        "operasi/laporan-situasi/unduh.pdf", operations_views.sitrep_pdf_download, name="sitrep-pdf"
+    ),
+    path(
+        "operasi/laporan-situasi/unduh.csv", operations_views.sitrep_csv_download, name="sitrep-csv"
+    ),
     path("lapor/", incidents_views.report_form, name="report-form"),
     path("informasi/", incidents_views.tip_form, name="tip-form"),
     path("intel/laporan/", incidents_views.intel_page, name="intel-page"),
@@ -88,6 +106,29 @@ urlpatterns = [
         operations_views.plan_accept_view,
         name="plan-page-accept",
     ),
+    path("operasi/latihan/", exercise_views.exercise_list, name="exercise-list"),
+    path(
+        "operasi/latihan/skenario/baru/",
+        exercise_views.scenario_new,
+        name="exercise-scenario-new",
+    ),
+    path(
+        "operasi/latihan/skenario/<slug:name>/",
+        exercise_views.scenario_edit,
+        name="exercise-scenario",
+    ),
+    path(
+        "operasi/latihan/skenario/<slug:name>/mulai/",
+        exercise_views.run_start,
+        name="exercise-start",
+    ),
+    path("operasi/latihan/<int:pk>/", exercise_views.run_detail, name="exercise-run"),
+    path(
+        "operasi/latihan/<int:pk>/laporan.json",
+        exercise_views.run_report_json,
+        name="exercise-run-json",
+    ),
+    path("operasi/latihan/<int:pk>/hentikan/", exercise_views.run_stop, name="exercise-stop"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),

@@ -118,8 +118,8 @@ def _spawn(name: str, cmd: list[str], env: dict[str, str]) -> Proc:
     return Proc(proc=proc, log=log)
 
 
-def start_asgi_server(env: dict[str, str], workers: int = 1) -> Proc:
-    port = free_port()
+def start_asgi_server(env: dict[str, str], workers: int = 1, port: int | None = None) -> Proc:
+    port = port or free_port()
     cmd = [
         str(BIN / "uvicorn"),
         "sispam.asgi:application",

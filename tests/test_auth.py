@@ -45,9 +45,9 @@ def test_repeated_failed_logins_lock_the_account_from_that_address(personas, cli
 
 def test_logout_is_a_post_and_ends_the_session(client_for):
     client = client_for("komando")
-    assert client.get("/komando/").status_code == 200
+    assert client.get("/operasi/dasbor/").status_code == 200
     client.post("/accounts/logout/")
-    assert client.get("/komando/").status_code == 302
+    assert client.get("/operasi/dasbor/").status_code == 302
 
 
 def _summary(client, token):

@@ -21,9 +21,10 @@ def test_komando_logs_in_and_sees_the_command_post_in_indonesian(
     page.fill("#id_username", "komando")
     page.fill("#id_password", "sispam-demo-2024")
     page.click("#login-submit")
-    page.wait_for_url("**/komando/")
+    page.wait_for_url("**/operasi/dasbor/")
     assert page.locator("h1").inner_text() == "Pos Komando Pengamanan Pemilu"
     assert page.locator("html").get_attribute("lang") == "id"
+    page.wait_for_selector('#dash-map[data-loaded="1"]')
     body = page.locator("main").inner_text()
     assert "825" in body and "462" in body  # officers and TPS from the demo
     assert "Metro Pusat" in body

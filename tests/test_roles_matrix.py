@@ -17,9 +17,11 @@ from operations.models import (
     DeploymentPattern,
     DeploymentPlan,
     ElectionPhase,
+    ExerciseRun,
     Kecamatan,
     Kelurahan,
     Post,
+    Scenario,
     Tps,
 )
 from operations.reference import reference_load
@@ -106,6 +108,19 @@ def samples(personas):
     tip = Tip.objects.create(text="ada pembagian amplop di RT 03")
     alert = Alert.objects.create(kind="report", level="merah", title="Ancaman di Metro")
     rules = EwConfig.objects.create(version="ew-test", config={}, is_active=False)
+    scenario = Scenario.objects.create(
+        name="uji", title="Uji", definition={"injects": []}, source="form"
+    )
+    run = ExerciseRun.objects.create(
+        scenario=scenario,
+        scenario_version=1,
+        definition={"title": "Uji", "injects": []},
+        speed=10,
+        status="finished",
+        started_at=now,
+        ends_at=now,
+        stopped_at=now,
+    )
     incident_routes = [
         r for r in MATRIX if r.startswith(("/api/v1/incidents/{pk}", "/kejadian/{pk}"))
     ]
@@ -137,6 +152,11 @@ def samples(personas):
         "/operasi/perencanaan/{pk}/": plan.pk,
         "/operasi/perencanaan/{pk}/terapkan/": plan.pk,
         "/api/v1/audit/{pk}/": event.pk,
+        "/operasi/latihan/skenario/{name}/": scenario.name,
+        "/operasi/latihan/skenario/{name}/mulai/": scenario.name,
+        "/operasi/latihan/{pk}/": run.pk,
+        "/operasi/latihan/{pk}/laporan.json": run.pk,
+        "/operasi/latihan/{pk}/hentikan/": run.pk,
         "/api/v1/kecamatan/{pk}/": Kecamatan.objects.first().pk,
         "/api/v1/kelurahan/{pk}/": Kelurahan.objects.first().pk,
         "/api/v1/phases/{pk}/": ElectionPhase.objects.first().pk,

@@ -9,7 +9,7 @@ REPORTS = {"intel": ("IntelReport", "created_at"), "tip": ("Tip", "created_at"),
 
 
 def fill_place_time(apps, schema_editor):
-    """Copy each scored report's kelurahan and time onto its scores (one UPDATE per kind)."""
+    """Copy each scored report's kelurahan, time and exercise flag onto its scores."""
     EwScore = apps.get_model("incidents", "EwScore")
     for kind, (model_name, stamp) in REPORTS.items():
         report = apps.get_model("incidents", model_name).objects.filter(
@@ -18,6 +18,7 @@ def fill_place_time(apps, schema_editor):
         EwScore.objects.filter(**{f"{kind}__isnull": False}).update(
             kelurahan_id=models.Subquery(report.values("kelurahan_id")[:1]),
             report_at=models.Subquery(report.values(stamp)[:1]),
+            is_exercise=models.Subquery(report.values("is_exercise")[:1]),
         )
 
 
@@ -38,6 +39,11 @@ class Migration(migrations.Migration):
             model_name='ewscore',
             name='report_at',
             field=models.DateTimeField(blank=True, null=True),
+        ),
+        migrations.AddField(
+            model_name='ewscore',
+            name='is_exercise',
+            field=models.BooleanField(default=False),
         ),
         migrations.AddIndex(
             model_name='ewscore',

@@ -1,0 +1,18 @@
+"""Template context: the LATIHAN banner on every page of the command post while an exercise runs."""
+
+from core.access import OPERATIONAL, user_has_role
+
+
+def exercise_banner(request) -> dict:
+    """The running exercise, for komando and intel only (the liaison never learns of one)."""
+    user = getattr(request, "user", None)
+    if user is None or not user_has_role(user, OPERATIONAL):
+        return {}
+    from operations.models import ExerciseRun
+
+    running = (
+        ExerciseRun.objects.filter(status=ExerciseRun.Status.RUNNING)
+        .select_related("scenario")
+        .first()
+    )
+    return {"exercise_running": running}

@@ -1,0 +1,198 @@
+"""Pages of the command dashboard and of the KPU liaison (docs/dashboard.md)."""
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from core.access import OPERATIONAL, Role, role_required
+from incidents.models import (
+    AlertLevel,
+    AlertStatus,
+    CrowdColour,
+    IncidentStatus,
+    IncidentType,
+)
+from incidents.selectors import alert_open_list, alert_report_refs
+from operations import charts
+from operations.api_dashboard import cached
+from operations.dashboard import (
+    DashboardFilterForm,
+    dash_filter_from,
+    dashboard_stats,
+    liaison_incidents,
+    liaison_summary,
+)
+from operations.models import TpsCategory, TpsStatus
+from operations.selectors import phase_current
+
+FEED_SIZE = 40
+
+
+def _map_i18n() -> dict:
+    return {
+        "layers": {
+            "tps_cat": _("TPS menurut kerawanan"),
+            "tps_status": _("TPS menurut status"),
+            "posts": _("Pos dan kekuatan"),
+            "incidents": _("Kejadian terbuka"),
+            "alerts": _("Peringatan"),
+            "labels": _("Nama wilayah"),
+        },
+        "tps": _("TPS"),
+        "status": _("status"),
+        "category": _("kerawanan"),
+        "open_detail": _("Buka rincian"),
+        "post": _("Pos"),
+        "strength": _("kekuatan terisi/dibutuhkan"),
+        "incident": _("Kejadian"),
+        "points": _("titik"),
+        "exercise": _("LATIHAN"),
+        "categories": {**dict(TpsCategory.choices), "khusus": _("khusus")},
+        "statuses": dict(TpsStatus.choices),
+        "colours": dict(CrowdColour.choices),
+        "types": dict(IncidentType.choices),
+        "incident_statuses": dict(IncidentStatus.choices),
+        "alert_levels": dict(AlertLevel.choices),
+    }
+
+
+def _feed_i18n() -> dict:
+    return {
+        "connected": _("Terhubung"),
+        "connecting": _("Menyambung…"),
+        "offline": _("Terputus, menyambung ulang…"),
+        "missed": _("peringatan masuk saat terputus"),
+        "acknowledge": _("Terima"),
+        "escalate": _("Eskalasi"),
+        "reports": _("Laporan"),
+        "escalation": _("eskalasi"),
+        "overdue": _("terlambat diterima"),
+        "failed": _("Gagal: coba lagi."),
+        "empty": _("Tidak ada peringatan terbuka."),
+        "alert_statuses": dict(AlertStatus.choices),
+    }
+
+
+def _map_config(*, liaison: bool) -> dict:
+    return {
+        "mapUrl": reverse("api-dashboard-map"),
+        "tiles": settings.MAP_TILE_URL or None,
+        "centre": list(settings.LEAFLET_CONFIG["DEFAULT_CENTER"]),
+        "liaison": liaison,
+        "incidentUrl": "" if liaison else "/kejadian/{id}/",
+        "tpsUrl": "/operasi/tps/{id}/",
+    }
+
+
+def _filter_or_400(request, template: str):
+    f, errors = dash_filter_from(request.GET)
+    if f is None:
+        form = DashboardFilterForm(request.GET)
+        form.is_valid()
+        return None, render(request, template, {"form": form, "errors": errors}, status=400)
+    return f, None
+
+
+def _panel_context(f) -> dict:
+    stats = cached(f"dash:stats-obj:{f.query()}", lambda: dashboard_stats(f))
+    return {
+        "stats": stats,
+        "f": f,
+        "inc_chart": charts.hour_bars(stats["incidents_per_hour"]),
+        "alert_chart": charts.hour_bars(stats["alerts_per_hour"]),
+        "tps_status": charts.share_rows(stats["tps_by_status"]),
+        "inc_colour": charts.share_rows(stats["incidents_by_colour"]),
+        "inc_state": charts.share_rows(stats["incidents_by_status"]),
+        "risk": charts.share_rows(stats["risk_by_kecamatan"], key="score"),
+        "updated": timezone.localtime(),
+    }
+
+
+@require_GET
+@role_required(*OPERATIONAL)
+def dashboard(request):
+    """The wall screen of the command post: map, live alert feed, counters and plots."""
+    f, error = _filter_or_400(request, "operations/dashboard_bad_filter.html")
+    if error:
+        return error
+    alerts = list(alert_open_list()[:FEED_SIZE])
+    for alert in alerts:
+        alert.report_refs = alert_report_refs(alert)
+    config = _map_config(liaison=False) | {
+        "panelUrl": reverse("dashboard-panel"),
+        "alertsUrl": reverse("alert-list"),
+        "wsPath": "/ws/alerts/",
+        "lastAlertId": max((a.pk for a in alerts), default=0),
+        "wall": request.GET.get("dinding") == "1",
+    }
+    return render(
+        request,
+        "operations/dashboard.html",
+        {
+            "form": DashboardFilterForm(request.GET or None, initial={"window": 24}),
+            "phase": phase_current(),
+            "alerts": alerts,
+            "config": config,
+            "i18n": _map_i18n() | _feed_i18n(),
+            **_panel_context(f),
+        },
+    )
+
+
+@require_GET
+@role_required(*OPERATIONAL)
+def dashboard_panel(request):
+    """The counters and plots alone, for the page to refresh in place."""
+    f, error = _filter_or_400(request, "operations/dashboard_bad_filter.html")
+    if error:
+        return error
+    # Rendered once per filter and language every few seconds, shared by every screen.
+    html = cached(
+        f"dash:panel:{get_language()}:{f.query()}",
+        lambda: render_to_string("operations/_dash_panel.html", _panel_context(f)),
+    )
+    return HttpResponse(html)
+
+
+def _liaison_context(request, f) -> dict:
+    return {
+        "summary": liaison_summary(f),
+        "incidents": liaison_incidents(f),
+        "phase": phase_current(),
+        "now": timezone.localtime(),
+        "f": f,
+        "form": DashboardFilterForm(request.GET or None, initial={"window": 24}),
+    }
+
+
+@require_GET
+@role_required(Role.PENGHUBUNG_KPU)
+def liaison(request):
+    """The KPU liaison's read-only view: TPS statuses, election incidents, per kecamatan."""
+    f, error = _filter_or_400(request, "operations/dashboard_bad_filter.html")
+    if error:
+        return error
+    context = _liaison_context(request, f)
+    context["config"] = _map_config(liaison=True)
+    # The liaison never sees exercises: not even the word is sent to his page.
+    context["i18n"] = {k: v for k, v in _map_i18n().items() if k != "exercise"}
+    context["tps_status"] = charts.share_rows(context["summary"]["tps_by_status"])
+    return render(request, "operations/liaison.html", context)
+
+
+@require_GET
+@role_required(Role.PENGHUBUNG_KPU, Role.KOMANDO)
+def liaison_print(request):
+    """A printable, dated summary for the KPU/Bawaslu coordination meeting."""
+    f, error = _filter_or_400(request, "operations/dashboard_bad_filter.html")
+    if error:
+        return error
+    context = _liaison_context(request, f)
+    context["printed_by"] = request.user.get_full_name() or request.user.username
+    return render(request, "operations/liaison_print.html", context)

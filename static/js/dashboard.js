@@ -1,0 +1,270 @@
+// The command dashboard: live alert feed over the WebSocket (with catch-up after a dropped
+// link), the map, filters, and the counters and plots refreshed in place. Never a full reload.
+(function () {
+  "use strict";
+  var config = JSON.parse(document.getElementById("dash-config").textContent);
+  var t = JSON.parse(document.getElementById("dash-i18n").textContent);
+  var feed = document.getElementById("alert-feed");
+  var stateEl = document.getElementById("ws-state");
+  var missedEl = document.getElementById("feed-missed");
+  var countEl = document.getElementById("feed-count");
+  var panel = document.getElementById("dash-panel");
+  var form = document.getElementById("dash-filters");
+  var mapEl = document.getElementById("dash-map");
+  var lastId = config.lastAlertId || 0;
+  var query = new URLSearchParams(window.location.search);
+  query.delete("dinding");
+  var opsMap = null;
+
+  function csrf() {
+    var m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return m ? decodeURIComponent(m[1]) : "";
+  }
+
+  function qs() { return query.toString(); }
+
+  // ---- counters, plots and map, refreshed in place ----
+  var refreshTimer = null;
+  function refreshPanel() {
+    return fetch(config.panelUrl + "?" + qs(), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (html) { panel.innerHTML = html; })
+      .catch(function () { /* keep what is shown; the next tick tries again */ });
+  }
+  function refreshMap() {
+    if (!opsMap) { return Promise.resolve(); }
+    return opsMap.load(qs()).catch(function () { /* next tick */ });
+  }
+  function scheduleRefresh() {
+    if (refreshTimer) { return; }
+    refreshTimer = setTimeout(function () {
+      refreshTimer = null;
+      refreshPanel();
+      refreshMap();
+    }, 1500);
+  }
+  setInterval(refreshPanel, 30000);
+  setInterval(refreshMap, 120000);
+
+  if (form) {
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      query = new URLSearchParams(new FormData(form));
+      Array.from(query.keys()).forEach(function (k) { if (!query.get(k)) { query.delete(k); } });
+      var url = window.location.pathname + (qs() ? "?" + qs() : "");
+      window.history.replaceState(null, "", url);
+      refreshPanel();
+      refreshMap();
+    });
+    form.addEventListener("change", function () { form.requestSubmit(); });
+  }
+
+  // ---- wall mode ----
+  var wallButton = document.getElementById("wall-toggle");
+  function setWall(on) {
+    document.body.classList.toggle("wall", on);
+    wallButton.setAttribute("aria-pressed", on ? "true" : "false");
+    if (opsMap) { setTimeout(function () { opsMap.map.invalidateSize(); }, 200); }
+  }
+  wallButton.addEventListener("click", function () {
+    var on = !document.body.classList.contains("wall");
+    setWall(on);
+    if (on && document.documentElement.requestFullscreen) {
+      document.documentElement.requestFullscreen().catch(function () { /* not allowed: wall mode anyway */ });
+    } else if (!on && document.fullscreenElement) {
+      document.exitFullscreen();
+    }
+  });
+
+  // ---- the alert feed ----
+  function el(tag, cls, value) {
+    var node = document.createElement(tag);
+    if (cls) { node.className = cls; }
+    if (value !== undefined) { node.textContent = value; }
+    return node;
+  }
+
+  function renderAlert(a, missed) {
+    var li = el("li", "feed-item level-" + a.level + (a.overdue ? " overdue" : "") + (missed ? " missed" : ""));
+    li.dataset.id = a.id;
+    li.dataset.status = a.status || "open";
+    var head = el("div", "feed-head");
+    head.appendChild(el("span", "badge", t.alert_levels[a.level] || a.level));
+    if (a.is_exercise) { head.appendChild(document.createTextNode(" ")); head.appendChild(el("span", "badge exercise", t.exercise)); }
+    head.appendChild(document.createTextNode(" "));
+    head.appendChild(el("strong", "feed-title", a.title));
+    li.appendChild(head);
+    var meta = [new Date(a.created_at || Date.now()).toLocaleString("id-ID", { timeZone: "Asia/Jakarta", day: "2-digit", month: "short", hour: "2-digit", minute: "2-digit" })];
+    if (a.kelurahan) { meta.push(a.kelurahan); }
+    meta.push(t.alert_statuses[a.status || "open"] || a.status);
+    if (a.escalation) { meta.push(t.escalation + " " + a.escalation); }
+    var metaEl = el("div", "feed-meta", meta.join(" · "));
+    if (a.overdue || a.ack_overdue_at) { metaEl.appendChild(el("span", "overdue-flag", " · " + t.overdue)); }
+    li.appendChild(metaEl);
+    if (a.reasons && a.reasons.length) {
+      var ul = el("ul", "reasons");
+      a.reasons.slice(0, 4).forEach(function (r) { ul.appendChild(el("li", null, r)); });
+      li.appendChild(ul);
+    }
+    var refs = a.report_refs;
+    if (refs && refs.length) {
+      var p = el("p", "feed-reports", t.reports + ": ");
+      refs.slice(0, 6).forEach(function (ref, i) {
+        var node = ref.url ? el("a", null, ref.label) : el("span", null, ref.label);
+        if (ref.url) { node.href = ref.url; }
+        if (i) { p.appendChild(document.createTextNode(", ")); }
+        p.appendChild(node);
+      });
+      li.appendChild(p);
+    } else if (a.reports) {
+      li.appendChild(el("p", "feed-reports", t.reports + ": " + a.reports));
+    }
+    var actions = el("div", "feed-actions");
+    var status = a.status || "open";
+    if (status === "open") {
+      var ack = el("button", null, t.acknowledge); ack.type = "button"; ack.dataset.act = "acknowledge"; actions.appendChild(ack);
+    }
+    if (status !== "closed" && (a.escalation || 0) < 3) {
+      var esc = el("button", null, t.escalate); esc.type = "button"; esc.dataset.act = "escalate"; actions.appendChild(esc);
+    }
+    li.appendChild(actions);
+    return li;
+  }
+
+  function updateCount() {
+    var n = feed.querySelectorAll("li.feed-item").length;
+    countEl.textContent = n;
+    var empty = feed.querySelector("li.empty");
+    if (n && empty) { empty.remove(); }
+    if (!n && !empty) { feed.appendChild(el("li", "empty", t.empty)); }
+  }
+
+  function cue(li) {
+    li.classList.add("flash");
+    document.body.classList.add("merah-cue");
+    setTimeout(function () { document.body.classList.remove("merah-cue"); }, 8000);
+    try {
+      var Ctx = window.AudioContext || window.webkitAudioContext;
+      var ctx = new Ctx();
+      var osc = ctx.createOscillator();
+      var gain = ctx.createGain();
+      osc.frequency.value = 880;
+      gain.gain.value = 0.15;
+      osc.connect(gain); gain.connect(ctx.destination);
+      osc.start(); osc.stop(ctx.currentTime + 0.6);
+    } catch (e) { /* no sound allowed yet: the visual cue stands */ }
+  }
+
+  function upsertAlert(a, opts) {
+    opts = opts || {};
+    if (a.id > lastId) { lastId = a.id; }
+    var old = feed.querySelector('li.feed-item[data-id="' + a.id + '"]');
+    if (a.status === "closed") { if (old) { old.remove(); } updateCount(); return null; }
+    if (old && !a.reasons && !a.title) { return old; }
+    var merged = a;
+    var li = renderAlert(merged, opts.missed);
+    if (old) { feed.replaceChild(li, old); } else { feed.insertBefore(li, feed.firstChild); }
+    if (!old && a.level === "merah" && opts.fresh) { cue(li); }
+    updateCount();
+    return li;
+  }
+
+  feed.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-act]");
+    if (!button) { return; }
+    var li = button.closest("li.feed-item");
+    button.disabled = true;
+    fetch(config.alertsUrl + li.dataset.id + "/" + button.dataset.act + "/", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrf(), "Content-Type": "application/json" },
+      body: "{}"
+    }).then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+      .then(function (a) { upsertAlert(a); scheduleRefresh(); })
+      .catch(function () { button.disabled = false; button.title = t.failed; button.classList.add("failed"); });
+  });
+
+  // ---- the WebSocket, with reconnection and catch-up ----
+  var socket = null, retries = 0, dropped = false, pingTimer = null, pongDue = null;
+
+  function setState(state) {
+    stateEl.dataset.state = state;
+    stateEl.textContent = t[state];
+  }
+
+  function catchUp() {
+    // What was raised while the link was down, oldest first; then the open list again, for
+    // acknowledgements and closures made meanwhile on other screens.
+    var since = lastId;
+    return fetch(config.alertsUrl + "?since=" + since + "&page_size=200", { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (page) {
+        var missed = page.results || [];
+        missed.forEach(function (a) { upsertAlert(a, { missed: true, fresh: true }); });
+        if (missed.length) {
+          missedEl.hidden = false;
+          missedEl.textContent = missed.length + " " + t.missed;
+        }
+        return fetch(config.alertsUrl + "?open=true&page_size=200", { credentials: "same-origin" });
+      })
+      .then(function (r) { return r.json(); })
+      .then(function (page) {
+        var open = {};
+        (page.results || []).forEach(function (a) { open[a.id] = true; upsertAlert(a, { missed: a.id > since }); });
+        feed.querySelectorAll("li.feed-item").forEach(function (li) { if (!open[li.dataset.id]) { li.remove(); } });
+        updateCount();
+        scheduleRefresh();
+      })
+      .catch(function () { /* the next reconnect tries again */ });
+  }
+
+  function connect() {
+    setState(dropped ? "offline" : "connecting");
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + window.location.host + config.wsPath);
+    socket.onopen = function () {
+      setState("connected");
+      retries = 0;
+      if (dropped) { catchUp(); }
+      clearInterval(pingTimer);
+      pingTimer = setInterval(function () {
+        if (socket.readyState !== 1) { return; }
+        socket.send(JSON.stringify({ type: "ping" }));
+        // A link that stops answering is dead even if the browser has not noticed.
+        pongDue = setTimeout(function () { socket.close(); }, 10000);
+      }, 20000);
+    };
+    socket.onmessage = function (message) {
+      var ev = JSON.parse(message.data);
+      if (ev.type === "pong") { clearTimeout(pongDue); return; }
+      if (ev.alert) {
+        upsertAlert(ev.alert, { fresh: ev.type === "alert.created" });
+        scheduleRefresh();
+      } else if (ev.incident) {
+        if (opsMap) { opsMap.upsertIncident(ev.incident); }
+        scheduleRefresh();
+      }
+    };
+    socket.onclose = function () {
+      clearInterval(pingTimer);
+      clearTimeout(pongDue);
+      dropped = true;
+      setState("offline");
+      var wait = Math.min(10000, 500 * Math.pow(2, retries++));
+      setTimeout(connect, wait);
+    };
+  }
+
+  window.sispamDashboard = {
+    lastId: function () { return lastId; },
+    socket: function () { return socket; }
+  };
+  connect();
+
+  // ---- the map (after the feed, so a map problem never stops alerts) ----
+  if (window.L && window.SispamMap && mapEl) {
+    opsMap = window.SispamMap.create(mapEl, config, t);
+    refreshMap();
+  }
+  if (config.wall) { setWall(true); }
+})();
