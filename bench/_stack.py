@@ -24,6 +24,8 @@ from pathlib import Path
 import psycopg
 import redis
 
+from sispam.stack import UVICORN_OPTIONS
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 LOGS = ROOT / "var" / "bench"
@@ -31,6 +33,17 @@ PG_ADMIN_DSN = "host=127.0.0.1 port=5432 user=root dbname=postgres"
 
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def add_database_arguments(parser) -> None:
+    """--database and --redis-db: where a benchmark may drop and recreate its data, so that
+    benchmarks run from several checkouts on one machine do not wipe each other's."""
+    parser.add_argument(
+        "--database", default=BenchDatabase.name, help="PostgreSQL database (dropped first)"
+    )
+    parser.add_argument(
+        "--redis-db", type=int, default=BenchDatabase.redis_db, help="Redis db (flushed)"
+    )
 
 
 def free_port() -> int:
@@ -203,7 +216,7 @@ class Stack:
                     str(self.port),
                     "--log-level",
                     "warning",
-                    "--no-access-log",
+                    *UVICORN_OPTIONS,
                 ],
                 self.env,
             )

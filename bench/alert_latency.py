@@ -4,7 +4,8 @@
 Run: .venv/bin/python bench/alert_latency.py [--clients 200] [--rate 20] [--seconds 20]
      [--warmup 3] [--web-workers 2] [--worker-concurrency 2]
 
-It builds its own PostgreSQL database (sispam_bench, dropped first) and uses Redis db 8 (flushed),
+It builds its own PostgreSQL database (--database, default sispam_bench, dropped first) and
+uses Redis --redis-db (default 8, flushed),
 migrates and seeds the demo, then starts one Celery worker (--worker-concurrency pool processes)
 and uvicorn with --web-workers processes, DEBUG off, as production runs. --clients WebSockets
 connect to /ws/alerts/ with one session cookie of the demo `komando` (a session made in the
@@ -53,7 +54,7 @@ import redis
 import redis.asyncio
 import websockets
 from celery import Celery
-from channels_redis.core import RedisChannelLayer
+from channels_redis.pubsub import RedisPubSubChannelLayer
 from websockets.asyncio.client import connect as ws_connect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,6 +65,7 @@ from bench._stack import (  # noqa: E402
     BenchDatabase,
     Stack,
     _proc_stats,
+    add_database_arguments,
     cpu_snapshot,
     manage,
     percentile,
@@ -568,7 +570,7 @@ async def run(args, db: BenchDatabase, stack: Stack) -> None:
         print("## Floors (idle stack, one message at a time)")
         floor = await loop.run_in_executor(None, redis_floor, db.redis_url, args.floor_samples)
         print(f"Redis PUBLISH -> subscriber ({len(floor)} samples): {ms(floor)}")
-        layer = RedisChannelLayer(hosts=[db.redis_url], capacity=1000, expiry=30)
+        layer = RedisPubSubChannelLayer(hosts=[db.redis_url])  # as sispam/settings.py has it
 
         async def via_layer(event: dict) -> None:
             await layer.group_send(ALERTS_GROUP, {"type": "push.event", "event": event})
@@ -810,12 +812,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worker-concurrency", type=int, default=2, help="Celery pool size")
     parser.add_argument("--floor-samples", type=int, default=200, help="Redis floor samples")
     parser.add_argument("--probe-samples", type=int, default=100, help="push floor samples")
+    add_database_arguments(parser)
     args = parser.parse_args(argv)
     sys.setswitchinterval(0.001)  # the POST threads and the loop hand the GIL over quickly
     # A SIGTERM unwinds like Ctrl-C, so the stack's processes are stopped on the way out.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
-    db = BenchDatabase()
+    db = BenchDatabase(name=args.database, redis_db=args.redis_db)
     print("# Sispam alert latency benchmark (issue #5)")
     print(
         f"machine: {os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}"

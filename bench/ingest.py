@@ -2,7 +2,8 @@
 
 Run: .venv/bin/python bench/ingest.py [--seconds 20] [--concurrency 16] [--web-workers 2]
 
-It builds its own PostgreSQL database (sispam_bench, dropped first) and uses Redis db 8 (flushed),
+It builds its own PostgreSQL database (--database, default sispam_bench, dropped first) and
+uses Redis --redis-db (default 8, flushed),
 migrates and seeds the demo, then starts a Celery worker and uvicorn with --web-workers
 processes, DEBUG off, as production runs. After a warm-up, --concurrency clients each send one
 POST /api/v1/incidents/ at a time (closed loop, keep-alive, a fresh Idempotency-Key per report)
@@ -38,7 +39,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench._stack import BenchDatabase, Stack, cpu_snapshot, manage  # noqa: E402
+from bench._stack import (  # noqa: E402
+    BenchDatabase,
+    Stack,
+    add_database_arguments,
+    cpu_snapshot,
+    manage,
+)
 
 GOAL_RATE = 200.0
 GOAL_P99_MS = 150.0
@@ -328,12 +335,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--web-workers", type=int, default=2, help="uvicorn processes")
     parser.add_argument("--warmup", type=float, default=4.0, help="unmeasured load first (s)")
     parser.add_argument("--seed", type=int, default=2024)
+    add_database_arguments(parser)
     args = parser.parse_args(argv)
     sys.setswitchinterval(0.001)  # client threads hand the GIL over quickly: fair latencies
     # A SIGTERM unwinds like Ctrl-C, so the stack's processes are stopped on the way out.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
-    db = BenchDatabase()
+    db = BenchDatabase(name=args.database, redis_db=args.redis_db)
     print("# Sispam ingest benchmark (issue #4)")
     print(
         f"machine: {os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}"

@@ -1,11 +1,22 @@
-"""Push events to connected browsers: service -> on_commit -> Celery -> channel layer -> consumer.
+"""Push events to connected browsers: service -> on_commit -> worker -> channel layer -> consumer.
 
 Events leave only after the transaction that caused them commits, so a browser never sees
-something the database does not hold. The push itself runs in a worker (eagerly in the embedded
-default) so a slow channel layer never holds up a web request.
+something the database does not hold. A web request never sends to the channel layer itself (a
+slow layer must not hold it up): after commit it appends the event to a Redis list (one RPUSH),
+and only when the list was empty it also enqueues `core.tasks.push_drain`, which empties the list
+in a worker. Under load many events therefore share one task (the worker's cost per event drops
+from a task to a list item); when idle an event still leaves at once. Code already running in a
+worker (scoring, beat sweeps) sends directly after commit: no second trip through the broker.
+In the embedded default (eager Celery) the push runs at once through `push_event`.
+
+Lost pushes: the list lives in the broker's Redis, so a broker outage loses what is unsent, as
+before; the alert feed replays what a screen missed with `?since=`. If a drain task is lost after
+its RPUSH (a broker publish failure), beat's `push_drain` every few seconds empties the list.
 """
 
 import asyncio
+import json
+import logging
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -13,16 +24,20 @@ from django.conf import settings
 from django.db import transaction
 
 ALERTS_GROUP = "alerts"
+PUSH_QUEUE = "sispam:push"  # Redis list of [group, event] JSON, oldest first
+DRAIN_BATCH = 200
 
+log = logging.getLogger(__name__)
 
 _worker_loop: asyncio.AbstractEventLoop | None = None
+_redis = None
+# True in a Celery worker process (set by sispam/celery.py): send after commit, not via the list.
+in_worker = False
 
 
-def realtime_send(*, group: str, event: dict) -> None:
-    """Send `event` (a JSON object with a "type") to every consumer in `group`, now."""
+def _send(group: str, message: dict) -> None:
     global _worker_loop
     layer = get_channel_layer()
-    message = {"type": "push.event", "event": event}
     if settings.CELERY_TASK_ALWAYS_EAGER:
         # Embedded default: we are inside a web request; the in-memory layer lives on the
         # server's loop, which async_to_sync finds and uses.
@@ -36,12 +51,62 @@ def realtime_send(*, group: str, event: dict) -> None:
     _worker_loop.run_until_complete(layer.group_send(group, message))
 
 
+def realtime_send(*, group: str, event: dict) -> None:
+    """Send `event` (a JSON object with a "type") to every consumer in `group`, now."""
+    # Encoded once here, not once per connected screen by each consumer.
+    _send(group, {"type": "push.event", "text": json.dumps(event)})
+
+
+def push_queue_redis():
+    """This process's client of the broker's Redis (its own pool; short timeouts, like the
+    broker's, so an outage fails a publish fast instead of holding a request)."""
+    global _redis
+    if _redis is None:
+        import redis
+
+        _redis = redis.Redis.from_url(
+            settings.CELERY_BROKER_URL, socket_connect_timeout=2, socket_timeout=5
+        )
+    return _redis
+
+
+def _publish(group: str, event: dict) -> None:
+    from core.tasks import push_drain, push_event
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        push_event.delay(group, event)
+    elif in_worker:
+        realtime_send(group=group, event=event)
+    elif push_queue_redis().rpush(PUSH_QUEUE, json.dumps([group, event])) == 1:
+        push_drain.delay()  # the list was empty: no drain is due to see this one
+
+
 def realtime_publish_after_commit(*, group: str, event: dict) -> None:
     """Publish `event` to `group` once the current transaction commits (at once outside one)."""
     from core.changes import data_changed_mark
-    from core.tasks import push_event
 
     # Shared dashboard answers built before this commit are out of date from now on.
     transaction.on_commit(data_changed_mark, robust=True)
     # robust: a broker outage must not turn a committed write into an error for the user.
-    transaction.on_commit(lambda: push_event.delay(group, event), robust=True)
+    transaction.on_commit(lambda: _publish(group, event), robust=True)
+
+
+def push_queue_drain() -> int:
+    """Send every queued event, oldest first, until the list is empty; how many were sent.
+
+    A publisher that finds the list empty enqueues another drain, so an event appended after
+    this loop saw the list empty is never left behind.
+    """
+    client = push_queue_redis()
+    sent = 0
+    while True:
+        raws = client.lpop(PUSH_QUEUE, DRAIN_BATCH)
+        if not raws:
+            return sent
+        for raw in raws:
+            try:
+                group, event = json.loads(raw)
+                realtime_send(group=group, event=event)
+                sent += 1
+            except Exception:  # one bad event or a layer hiccup must not drop the rest
+                log.exception("push of a queued event failed")

@@ -22,3 +22,11 @@ def push_event(group: str, event: dict) -> None:
     from core.realtime import realtime_send
 
     realtime_send(group=group, event=event)
+
+
+@shared_task(name="core.tasks.push_drain", ignore_result=True, acks_late=False)
+def push_drain() -> int:
+    """Send the events web requests queued after commit (see core.realtime)."""
+    from core.realtime import push_queue_drain
+
+    return push_queue_drain()

@@ -19,6 +19,15 @@ class AlertConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(ALERTS_GROUP, self.channel_name)
         await self.accept()
 
+    async def dispatch(self, message: dict) -> None:
+        # A push touches no database, so it skips what Channels does before every handler:
+        # closing old database connections through a thread hop (a quarter of the server's CPU
+        # when one event goes out to 200 screens). Everything else goes the usual way.
+        if message.get("type") == "push.event":
+            await self.push_event(message)
+            return
+        await super().dispatch(message)
+
     async def disconnect(self, code: int) -> None:
         await self.channel_layer.group_discard(ALERTS_GROUP, self.channel_name)
 
@@ -28,4 +37,8 @@ class AlertConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "pong"})
 
     async def push_event(self, message: dict) -> None:
-        await self.send_json(message["event"])
+        # Encoded once by the sender (core.realtime), not once per connected screen.
+        if "text" in message:
+            await self.send(text_data=message["text"])
+        else:
+            await self.send_json(message["event"])

@@ -534,9 +534,18 @@ class EwScore(models.Model):
     level = models.CharField(max_length=8, choices=AlertLevel.choices, db_index=True)
     reasons = models.JSONField(default=list)
     scored_at = models.DateTimeField(auto_now_add=True)
+    # Copied from the report when it is scored (reports do not move, change time or stop being
+    # an exercise), so that corroboration and the surge test count one indexed table instead of
+    # joining three.
+    kelurahan = models.ForeignKey(
+        "operations.Kelurahan", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    report_at = models.DateTimeField(null=True, blank=True)
+    is_exercise = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-scored_at", "-id"]
+        indexes = [models.Index(fields=["kelurahan", "report_at"], name="ew_kelurahan_time")]
         constraints = [
             models.UniqueConstraint(
                 fields=["intel", "engine_version"],

@@ -140,7 +140,8 @@ def _incident_insert(*, by, data: dict, key: str | None, fp: str) -> Incident:
     now = timezone.now()
     incident = Incident(**data, reporter=by, idempotency_key=key or None, request_hash=fp)
     if incident.tps_id and not incident.kelurahan_id:
-        incident.kelurahan_id = incident.tps.kelurahan_id
+        # The API loads the TPS with its kelurahan (the push names it): no query then.
+        incident.kelurahan = incident.tps.kelurahan
     if incident.lat is None and incident.tps_id:
         incident.lat, incident.lon = incident.tps.lat, incident.tps.lon
     if incident.lat is None and incident.post_id:

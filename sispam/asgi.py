@@ -2,10 +2,30 @@
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
+from asgiref.sync import sync_to_async
+from django.core.handlers.asgi import ASGIHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sispam.settings")
-django_asgi_app = get_asgi_application()
+
+
+class SyncChainASGIHandler(ASGIHandler):
+    """Django's ASGI handler running the (all sync) middleware chain and the view in one hop.
+
+    Django builds an async chain under ASGI; with only sync middleware and sync views that
+    means the request crosses from the event loop to a worker thread, back to the loop for the
+    inner handler, and to the thread again for the view. Built as WSGI builds it, the whole
+    chain runs in the request's thread in one go (still one thread per request, as Django's
+    ThreadSensitiveContext gives it).
+    """
+
+    def load_middleware(self, is_async=False):
+        super().load_middleware(is_async=False)
+        self._middleware_chain = sync_to_async(self._middleware_chain, thread_sensitive=True)
+
+
+django.setup(set_prefix=False)
+django_asgi_app = SyncChainASGIHandler()
 
 # Imported after Django is set up: the routing imports consumers that import models.
 from channels.auth import AuthMiddlewareStack  # noqa: E402

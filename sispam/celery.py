@@ -3,7 +3,13 @@
 import os
 
 from celery import Celery
-from celery.signals import worker_ready
+from celery.signals import (
+    task_postrun,
+    task_prerun,
+    worker_init,
+    worker_process_init,
+    worker_ready,
+)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sispam.settings")
 
@@ -16,6 +22,8 @@ from django.conf import settings  # noqa: E402  (after the app reads the Django 
 # The beat schedule lives in code, next to the tasks it runs.
 app.conf.beat_schedule = {
     "worker-heartbeat": {"task": "core.tasks.heartbeat", "schedule": 30.0},
+    # Normally a drain is enqueued with the first event; this catches one whose enqueue failed.
+    "push-drain": {"task": "core.tasks.push_drain", "schedule": 5.0},
     "incidents-escalate-overdue": {"task": "incidents.tasks.escalate_overdue", "schedule": 60.0},
     "incidents-flag-tps-overdue": {"task": "incidents.tasks.flag_tps_overdue", "schedule": 60.0},
     "incidents-sweep-unscored": {
@@ -34,3 +42,25 @@ app.conf.beat_schedule = {
 def _first_heartbeat(sender, **kwargs) -> None:
     # Report a fresh worker at once rather than at beat's first tick.
     sender.app.send_task("core.tasks.heartbeat")
+
+
+@worker_init.connect
+@worker_process_init.connect
+def _send_pushes_directly(**kwargs) -> None:
+    # Code in a worker pushes after commit itself, without another trip through the broker.
+    from core import realtime
+
+    realtime.in_worker = True
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _connection_back_to_the_pool(task=None, **kwargs) -> None:
+    # What Django does around each request: hand the connection back to this process's pool
+    # (CONN_MAX_AGE is 0) and drop one left broken. Not for an eager task: it runs inside the
+    # caller's transaction. CELERY_DB_REUSE_MAX keeps Celery from closing the pool itself.
+    if task is not None and getattr(task.request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()

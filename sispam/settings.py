@@ -30,6 +30,7 @@ try:
     HSTS_SECONDS = env.env_int("HSTS_SECONDS", 31536000, minimum=0)
     DB_POOL_MAX = env.env_int("DB_POOL_MAX", 10, minimum=1)
     DB_POOL_TIMEOUT = env.env_int("DB_POOL_TIMEOUT", 5, minimum=1)
+    API_TOKEN_CACHE_SECONDS = env.env_int("API_TOKEN_CACHE_SECONDS", 5, minimum=0)
     INCIDENT_VERIFY_MINUTES = env.env_int("INCIDENT_VERIFY_MINUTES", 10, minimum=1)
     ALERT_ACK_MINUTES = env.env_int("ALERT_ACK_MINUTES", 5, minimum=1)
     EW_SWEEP_SECONDS = env.env_int("EW_SWEEP_SECONDS", 30, minimum=1)
@@ -187,7 +188,8 @@ WHITENOISE_USE_FINDERS = DEBUG
 REST_FRAMEWORK = {
     # Token first: an anonymous API call then gets 401 with WWW-Authenticate, not a bare 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's token check remembering a good token a few seconds (core/auth.py).
+        "core.auth.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["core.access.RolePermission"],
@@ -229,6 +231,10 @@ SPECTACULAR_SETTINGS = {
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
+# Share the (disabled) result backend between threads: otherwise Celery builds it again in every
+# thread, and under ASGI every request runs in a thread of its own (measured: a fifth of the
+# cost of enqueuing a task from a request).
+CELERY_RESULT_BACKEND_THREAD_SAFE = True
 CELERY_TASK_ALWAYS_EAGER = REDIS_URL is None
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
@@ -247,16 +253,27 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 5,
     "max_retries": 1,
 }
+# Celery's Django fixup closes the whole connection pool before and after every task in a
+# prefork worker unless told to reuse connections: a new PostgreSQL connection (a backend
+# forked, authenticated) for every task, measured as the largest cost of a scoring task. With
+# reuse the pool stays; sispam/celery.py hands the connection back to it after each task, as
+# Django does after each request, and drops a broken one.
+CELERY_DB_REUSE_MAX = 1000
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 
 # --- Channels -------------------------------------------------------------------------------
 if REDIS_URL is None:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 else:
+    # Redis pub/sub: a group_send is one PUBLISH, received once by each server process, which
+    # hands it to its own connected screens. The list-based RedisChannelLayer instead pushed and
+    # popped one Redis message per screen (200 per alert), the largest cost of the alert feed.
+    # What pub/sub gives up (a message waiting for a consumer that is briefly away) the feed
+    # does not need: a screen that reconnects asks `?since=` for what it missed.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30},
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
 

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from sispam.stack import UVICORN_OPTIONS
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -129,6 +131,7 @@ def start_asgi_server(env: dict[str, str], workers: int = 1, port: int | None = 
         str(workers),
         "--log-level",
         "warning",
+        *UVICORN_OPTIONS,  # as deployed
     ]
     server = _spawn(f"asgi-{port}", cmd, env)
     server.url = f"http://127.0.0.1:{port}"

@@ -48,3 +48,52 @@ def test_logout_is_a_post_and_ends_the_session(client_for):
     assert client.get("/operasi/dasbor/").status_code == 200
     client.post("/accounts/logout/")
     assert client.get("/operasi/dasbor/").status_code == 302
+
+
+def _summary(client, token):
+    return client.get("/api/v1/summary/", HTTP_AUTHORIZATION=f"Token {token}").status_code
+
+
+def test_a_deactivated_user_or_revoked_token_stops_working_at_once_in_this_process(
+    api_for, personas, client
+):
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=personas["intel"])
+    assert _summary(client, token.key) == 200  # now remembered by this process
+    personas["intel"].is_active = False
+    personas["intel"].save(update_fields=["is_active"])
+    assert _summary(client, token.key) == 401
+    other = Token.objects.create(user=personas["komando"])
+    assert _summary(client, other.key) == 200
+    other.delete()
+    assert _summary(client, other.key) == 401
+
+
+def test_a_removed_role_stops_opening_the_api_at_once_in_this_process(personas, client):
+    from django.contrib.auth.models import Group
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=personas["komando"])
+    assert client.get("/api/v1/audit/", HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 200
+    personas["komando"].groups.remove(Group.objects.get(name="komando"))
+    assert client.get("/api/v1/audit/", HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 403
+
+
+def test_a_token_revoked_by_another_process_stops_working_within_the_cache_time(
+    personas, client, monkeypatch, settings
+):
+    from django.db import connection
+    from rest_framework.authtoken.models import Token
+
+    import core.auth
+
+    settings.API_TOKEN_CACHE_SECONDS = 5
+    token = Token.objects.create(user=personas["intel"])
+    assert _summary(client, token.key) == 200
+    with connection.cursor() as cursor:  # as another process would: no signal reaches us
+        cursor.execute("DELETE FROM authtoken_token WHERE key = %s", [token.key])
+    assert _summary(client, token.key) == 200  # still remembered, within the bound
+    now = core.auth.monotonic()
+    monkeypatch.setattr(core.auth, "monotonic", lambda: now + 5.01)
+    assert _summary(client, token.key) == 401

@@ -324,3 +324,58 @@ def test_intel_files_a_report_from_its_page_and_sees_it_listed(client_for, db):
     bad = client.post("/intel/laporan/", {**form, "source_reliability": "Z"})
     assert bad.status_code == 400
     assert IntelReport.objects.count() == 1
+
+
+def test_a_report_is_scored_with_the_phase_in_force_and_its_worst_tps(db, personas):
+    from incidents import scoring
+    from operations.models import ElectionPhase, Tps
+
+    reference_load()
+    kel = Kelurahan.objects.get(name="Metro")
+    for n, category in enumerate(["rawan", "sangat_rawan", "kurang_rawan"], start=1):
+        Tps.objects.create(
+            kelurahan=kel, number=n, lat=-5.11, lon=105.3, dpt=200, category=category
+        )
+    now = timezone.now()
+    ElectionPhase.objects.create(
+        code="old",
+        name="Kampanye",
+        starts_at=now - dt.timedelta(days=3),
+        ends_at=now + dt.timedelta(days=1),
+        risk_weight=1.1,
+    )
+    ElectionPhase.objects.create(
+        code="new",
+        name="Pemungutan",
+        starts_at=now - dt.timedelta(hours=1),
+        ends_at=now + dt.timedelta(hours=5),
+        risk_weight=1.5,
+    )
+    tip = Tip.objects.create(text="Massa berkumpul di depan TPS.", kelurahan=kel, client_hash="x")
+    report = scoring.report_build("tip", scoring._report_load("tip", tip.pk))
+    assert report.vulnerability == "sangat_rawan"  # the worst of the kelurahan's TPS
+    assert (report.phase_weight, report.phase_label) == (1.5, "Pemungutan")  # latest start
+    lone = Tip.objects.create(text="Massa berkumpul.", kelurahan=None, client_hash="y")
+    assert scoring.report_build("tip", scoring._report_load("tip", lone.pk)).vulnerability is None
+
+
+def test_an_alert_event_counts_the_reports_it_holds(db, personas, monkeypatch):
+    from incidents import scoring
+
+    reference_load()
+    kel = Kelurahan.objects.get(name="Metro")
+    pushed = []
+    monkeypatch.setattr(
+        scoring, "realtime_publish_after_commit", lambda **kw: pushed.append(kw["event"])
+    )
+    text = "Sekitar 500 orang membawa senjata tajam akan menyerbu kantor KPU sekarang."
+    for n in range(3):
+        tip = Tip.objects.create(text=text, kelurahan=kel, client_hash=f"h{n}")
+        assert report_score(kind="tip", pk=tip.pk).level == "merah"
+    report_events = [e for e in pushed if e["alert"]["kind"] == "report"]
+    assert [e["alert"]["reports"] for e in report_events] == [1, 2, 3]
+    assert [e["type"] for e in report_events] == ["alert.created", "alert.updated", "alert.updated"]
+    assert all(e["alert"]["kelurahan"] == "Metro" for e in pushed)
+    alert = Alert.objects.get(kind="report")
+    assert alert.scores.count() == 3
+    assert EwScore.objects.filter(kelurahan=kel, report_at__isnull=False).count() == 3

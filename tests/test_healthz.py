@@ -15,7 +15,10 @@ def test_it_reports_every_part_ok_on_the_real_stack(db, client):
     assert body["checks"]["database"]["status"] == "ok"
     assert body["checks"]["database"]["vendor"] == "postgresql"
     assert body["checks"]["broker"]["status"] == "ok"
-    assert body["checks"]["channel_layer"] == {"status": "ok", "backend": "RedisChannelLayer"}
+    assert body["checks"]["channel_layer"] == {
+        "status": "ok",
+        "backend": "RedisPubSubChannelLayer",
+    }
     assert body["time"].endswith("+07:00")  # Asia/Jakarta
 
 

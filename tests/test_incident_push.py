@@ -86,4 +86,30 @@ def test_new_and_escalated_incidents_are_pushed_through_the_worker(
     assert events[1]["incident"]["colour"] == "merah"
     assert "reporter" not in events[0]["incident"]
     # It went through the worker, not a shortcut in the web process.
-    assert "core.tasks.push_event" in celery_worker.output()
+    assert "core.tasks.push_drain" in celery_worker.output()
+
+
+def test_events_published_together_share_one_drain_and_leave_in_order(
+    db, monkeypatch, django_capture_on_commit_callbacks
+):
+    import redis as redis_lib
+    from django.conf import settings
+
+    from core import realtime
+
+    client = realtime.push_queue_redis()
+    client.delete(realtime.PUSH_QUEUE)
+    broker = redis_lib.Redis.from_url(settings.CELERY_BROKER_URL)
+    queued = broker.llen("celery")
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(3):
+            realtime.realtime_publish_after_commit(group="g", event={"type": "t", "n": n})
+        assert client.llen(realtime.PUSH_QUEUE) == 0  # nothing before the commit
+    assert client.llen(realtime.PUSH_QUEUE) == 3
+    assert broker.llen("celery") == queued + 1  # one drain task for the three
+    sent = []
+    monkeypatch.setattr(realtime, "realtime_send", lambda **kw: sent.append(kw))
+    assert realtime.push_queue_drain() == 3
+    assert [s["event"]["n"] for s in sent] == [0, 1, 2]
+    assert client.llen(realtime.PUSH_QUEUE) == 0
+    broker.delete("celery")

@@ -88,6 +88,87 @@ def test_bad_input_gets_a_400_naming_the_field_and_writes_nothing(api_for, place
     assert not Incident.objects.exists()
 
 
+def _variants(place, post):
+    now = timezone.now()
+    good = report(tps=place.pk)
+    yield good, True
+    yield {**good, "colour": "merah", "casualties": 3, "crowd_size": None}, True
+    yield {k: v for k, v in good.items() if k not in ("colour", "crowd_size")}, True
+    yield {**good, "tps": None, "lat": -5.11, "lon": 105.3}, True
+    yield {**good, "tps": None, "lat": -5, "lon": 105}, True  # integers: floats for the serializer
+    yield {**good, "tps": None, "kelurahan": "Metro"}, True
+    yield {**good, "tps": None, "post": post.pk}, True
+    yield {**good, "description": "  spasi di tepi  ", "occurred_at": "2024-02-14T10:00:00"}, True
+    yield {**good, "occurred_at": (now - dt.timedelta(hours=1)).isoformat(), "extra": [1]}, True
+    yield {**good, "occurred_at": (now + dt.timedelta(minutes=4)).isoformat()}, True
+    for change in (
+        {"type": None},
+        {"type": ["unjuk_rasa"]},
+        {"type": ""},
+        {"colour": {"a": 1}},
+        {"colour": None},
+        {"description": "   "},
+        {"description": "x" * 5001},
+        {"description": "a\x00b"},
+        {"description": 12},
+        {"occurred_at": "kemarin"},
+        {"occurred_at": 1700000000},
+        {"occurred_at": (now + dt.timedelta(hours=2)).isoformat()},
+        {"tps": 999999},
+        {"tps": "1"},
+        {"tps": True},
+        {"tps": None},
+        {"tps": None, "lat": 14.6, "lon": 121.0},
+        {"tps": None, "lat": -5.1},
+        {"tps": None, "lat": "-5.1", "lon": "105.3"},
+        {"tps": None, "lat": float("nan"), "lon": 105.3},
+        {"tps": None, "kelurahan": "Atlantis"},
+        {"tps": None, "kelurahan": 3},
+        {"tps": None, "post": 999999},
+        {"casualties": -1},
+        {"casualties": None},
+        {"casualties": 2.0},
+        {"casualties": True},
+        {"crowd_size": 1_000_001},
+        {"crowd_size": "12"},
+    ):
+        yield {**good, **change}, False  # wrong, or a shape the phone never sends
+    yield ["not", "an", "object"], False
+
+
+def test_the_fast_check_of_a_report_agrees_with_the_serializer(place):
+    """incident_create_fast either gives what the serializer gives, or steps aside (None)."""
+    from incidents.api import IncidentCreateSerializer, incident_create_fast
+    from operations.models import Post
+
+    post = Post.objects.create(
+        name="Pos Uji", kind="kpu", lat=-5.11, lon=105.30, required_strength=2
+    )
+    for body, common in _variants(place, post):
+        slow = IncidentCreateSerializer(data=body)
+        fast = incident_create_fast(body)
+        if not slow.is_valid():
+            assert fast is None, body
+            continue
+        if fast is None:  # the serializer handles the odd shapes, never the common ones
+            assert not common, body
+            continue
+        pks = {k: getattr(v, "pk", v) for k, v in slow.validated_data.items()}
+        assert {k: getattr(v, "pk", v) for k, v in fast.items()} == pks, body
+        assert {k: type(v) for k, v in fast.items()} == {
+            k: type(v) for k, v in slow.validated_data.items()
+        }, body
+
+
+def test_the_answer_to_a_filed_report_is_the_documented_one(api_for, place):
+    from incidents.api import IncidentCreatedSerializer
+
+    key, body = str(uuid.uuid4()), report(tps=place.pk)
+    first = post(api_for("lapangan"), body, key)
+    assert first.json() == IncidentCreatedSerializer(Incident.objects.get()).data
+    assert post(api_for("lapangan"), body, key).json() == first.json()
+
+
 def test_a_report_outside_the_city_is_accepted_and_flagged(api_for, place):
     response = post(api_for("lapangan"), report(lat=-5.40, lon=105.25))  # Bandar Lampung
     assert response.status_code == 201
