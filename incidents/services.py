@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.changes import data_changed_mark
 from core.realtime import ALERTS_GROUP, realtime_publish_after_commit
 from core.services import audit_record
 from incidents.models import (
@@ -204,6 +205,10 @@ def incident_transition(*, incident: Incident, by, action: str, reason: str = ""
         changes={"status": [before, target]},
         note=reason,
     )
+    # The dashboards follow: a closed or rejected incident leaves the map at once.
+    realtime_publish_after_commit(
+        group=ALERTS_GROUP, event=incident_payload(incident, "incident.updated")
+    )
     return incident
 
 
@@ -323,6 +328,7 @@ def dispatch_mark(*, dispatch: Dispatch, by, step: str, at=None) -> Dispatch:
     ):
         incident.first_on_scene_at = at
         incident.save(update_fields=["first_on_scene_at"])
+        transaction.on_commit(data_changed_mark, robust=True)  # dashboards' response times
     _event(incident, by, step, to=dispatch.officer.nrp)
     return dispatch
 
@@ -445,6 +451,7 @@ def tps_return_create(
         tps.status = status
         tps.save(update_fields=["status"])
         audit_record(actor=by, action="tps.return", obj=tps, changes={"status": [None, status]})
+        transaction.on_commit(data_changed_mark, robust=True)  # dashboards' TPS by status
     return record
 
 
