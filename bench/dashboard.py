@@ -11,7 +11,8 @@ Redis, uvicorn with several processes, DEBUG off), this prints:
   * "as the page does on a busy day": each screen refreshes its panel and map every 5 s (the
     page does so 1.5 s after a push, coalesced; 5 s is an alert or incident somewhere in the
     city every 5 s all day) and asks for the open alerts every 30 s (a reconnect);
-  * one second between a user's requests (every screen hammering: ~50 requests/s offered);
+  * about one second (0.5 to 1.5 s) between a user's requests (every screen hammering:
+    ~50 requests/s offered);
   * no think time at all (each user fires the next request the moment the last one answers:
     a saturation test, not a model of 50 screens; it shows the capacity of the box).
 
@@ -27,6 +28,7 @@ import argparse
 import http.client
 import json
 import os
+import random
 import statistics
 import sys
 import threading
@@ -145,11 +147,14 @@ class User:
             return
         names = list(ENDPOINTS)
         i = offset
+        rng = random.Random(offset)
+        if self.think:
+            time.sleep(rng.uniform(0, self.think))  # screens are not opened in step
         while time.perf_counter() < until:
             conn = self.fetch(conn, names[i % len(names)])
             i += 1
             if self.think:
-                time.sleep(self.think)
+                time.sleep(self.think * rng.uniform(0.5, 1.5))
         conn.close()
 
     def paced(self, conn, offset: int, until: float) -> None:
