@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.access import ALL_ROLES, Role
+from core.access import ALL_ROLES, Role, user_has_role
 from operations import services
 from operations.models import (
     Assignment,
@@ -76,6 +76,7 @@ class ElectionPhaseViewSet(viewsets.ReadOnlyModelViewSet):
 
 COMMAND = frozenset({Role.KOMANDO})
 OPS_READ = frozenset({Role.KOMANDO, Role.INTEL, Role.ADMIN})
+REASON_READERS = OPS_READ
 
 
 class TpsSerializer(serializers.ModelSerializer):
@@ -112,6 +113,14 @@ class TpsSerializer(serializers.ModelSerializer):
             "category",
             "status",
         ]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None and not user_has_role(request.user, REASON_READERS):
+            # The command post's reason for a category may rest on intelligence: theirs only.
+            data.pop("override_reason", None)
+        return data
 
     def validate(self, attrs):
         lat = attrs.get("lat", getattr(self.instance, "lat", None))
@@ -441,7 +450,6 @@ class SitrepView(APIView):
 
     @extend_schema(parameters=[SitrepQuerySerializer], responses=OpenApiTypes.OBJECT)
     def get(self, request):
-        from core.access import user_has_role
         from operations.sitrep import sitrep_build
         from operations.views import sitrep_author_label
 

@@ -74,6 +74,8 @@ class OverrideForm(forms.Form):
 def tps_detail(request, pk: int):
     tps = get_object_or_404(Tps.objects.select_related("kelurahan__kecamatan"), pk=pk)
     can_edit = user_has_role(request.user, (Role.KOMANDO,))
+    # The reason for a category set by hand may rest on intelligence: not for the liaison.
+    show_reason = user_has_role(request.user, (Role.KOMANDO, Role.INTEL, Role.ADMIN))
     ind_form = IndicatorsForm(initial={"indicators": tps.indicators})
     ovr_form = OverrideForm(
         initial={"category": tps.category_override, "reason": tps.override_reason}
@@ -117,6 +119,7 @@ def tps_detail(request, pk: int):
             "ind_form": ind_form,
             "ovr_form": ovr_form,
             "can_edit": can_edit,
+            "show_reason": show_reason,
             "posts": tps.posts.filter(is_active=True),
         },
     )

@@ -318,3 +318,18 @@ def test_a_shared_answer_is_rebuilt_after_a_change_and_not_before(settings):
     data_changed_mark()
     assert cached("t:key", build) == 2  # an incident or alert changed: built again
     assert cached("t:key", build) == 2
+
+
+def test_the_command_posts_reason_for_a_tps_category_stays_with_the_police(
+    city, client_for, api_for
+):
+    tps = city["tps"][0]
+    Tps.objects.filter(pk=tps.pk).update(
+        category_override="sangat_rawan", override_reason="Info intel: rencana pengerahan massa"
+    )
+    for role, sees in (("penghubung_kpu", False), ("komando", True), ("intel", True)):
+        page = client_for(role).get(f"/operasi/tps/{tps.pk}/").content.decode()
+        body = api_for(role).get(f"/api/v1/tps/{tps.pk}/").json()
+        assert ("rencana pengerahan" in page) is sees, role
+        assert ("override_reason" in body) is sees, role
+        assert body["category_override"] == "sangat_rawan"
