@@ -8,6 +8,7 @@ harmless) -> `alert_raise` for merah -> push to `/ws/alerts/` after commit.
 """
 
 import datetime as dt
+import json
 import logging
 import time
 
@@ -65,17 +66,59 @@ def engine_version() -> str:
     return engine_get().config.version
 
 
+SCORE_QUEUE = "sispam:score"  # Redis list of [kind, pk] JSON, oldest first
+SCORE_BATCH = 50
+
+
 def score_enqueue_after_commit(*, kind: str, pk: int) -> None:
-    """Ask a worker to score a report once the transaction that saved it commits."""
-    from incidents.tasks import score_report
+    """Ask a worker to score a report once the transaction that saved it commits.
+
+    From a web request the report joins a Redis list (one RPUSH) and a `score_drain` task is
+    enqueued only when the list was empty, so under load one task scores many reports instead
+    of one broker message each. Nothing is lost if a worker dies holding some: the drain task
+    is acknowledged late (it comes back and goes on with the list) and the beat sweep scores
+    any report still unscored after EW_SWEEP_SECONDS; scoring twice is harmless (unique per
+    report and engine version). In a worker, or eagerly, the report is scored by its own task.
+    """
+    from django.conf import settings
+
+    from core import realtime
+    from incidents.tasks import score_drain, score_report
 
     def enqueue() -> None:
         try:
-            score_report.delay(kind, pk)
+            if settings.CELERY_TASK_ALWAYS_EAGER or realtime.in_worker:
+                score_report.delay(kind, pk)
+            elif realtime.push_queue_redis().rpush(SCORE_QUEUE, json.dumps([kind, pk])) == 1:
+                score_drain.delay()  # the list was empty: no drain is due to see this one
         except Exception:  # broker down: the report is saved; the beat sweep will score it
             log.warning("could not enqueue scoring of %s %s; the sweep will", kind, pk)
 
     transaction.on_commit(enqueue)
+
+
+def score_queue_drain() -> int:
+    """Score every queued report, oldest first, until the list is empty; how many."""
+    from core.realtime import push_queue_redis
+    from incidents.tasks import score_drain
+
+    client = push_queue_redis()
+    done = 0
+    started = time.monotonic()
+    while True:
+        if time.monotonic() - started > 60:  # hand the rest to a fresh task, inside its limits
+            score_drain.delay()
+            return done
+        raws = client.lpop(SCORE_QUEUE, SCORE_BATCH)
+        if not raws:
+            return done
+        for raw in raws:
+            kind, pk = json.loads(raw)
+            try:
+                report_score(kind=kind, pk=pk)
+            except Exception:  # one bad report must not hold up the rest; the sweep retries it
+                log.exception("scoring %s %s failed; the sweep will try again", kind, pk)
+            done += 1
 
 
 def _vulnerability(kelurahan_id, tps) -> str | None:

@@ -39,6 +39,21 @@ def score_report(kind: str, pk: int) -> None:
     report_score(kind=kind, pk=pk)
 
 
+@shared_task(
+    name="incidents.tasks.score_drain",
+    ignore_result=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=90,
+    time_limit=120,
+)
+def score_drain() -> int:
+    """Score the reports web requests queued after commit (see scoring.score_enqueue...)."""
+    from incidents.scoring import score_queue_drain
+
+    return score_queue_drain()
+
+
 @shared_task(name="incidents.tasks.sweep_unscored", ignore_result=True)
 def sweep_unscored() -> int:
     """Re-enqueue reports the broker never delivered (every 30 s by beat)."""

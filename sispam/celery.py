@@ -24,6 +24,9 @@ app.conf.beat_schedule = {
     "worker-heartbeat": {"task": "core.tasks.heartbeat", "schedule": 30.0},
     # Normally a drain is enqueued with the first event; this catches one whose enqueue failed.
     "push-drain": {"task": "core.tasks.push_drain", "schedule": 5.0},
+    # The same for the scoring queue, and for a drain lost with a killed worker (the broker
+    # gives an unacknowledged message back only after its visibility timeout).
+    "score-drain": {"task": "incidents.tasks.score_drain", "schedule": 5.0},
     "incidents-escalate-overdue": {"task": "incidents.tasks.escalate_overdue", "schedule": 60.0},
     "incidents-flag-tps-overdue": {"task": "incidents.tasks.flag_tps_overdue", "schedule": 60.0},
     "incidents-sweep-unscored": {

@@ -135,3 +135,61 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_scores_each_report_once(
     finally:
         second.stop()
     assert EwScore.objects.values("intel").distinct().count() == 300  # exactly once each
+
+
+def test_a_worker_killed_while_draining_the_score_queue_loses_nothing(
+    transactional_db, celery_worker
+):
+    # Web requests queue reports for scoring in a Redis list drained by one task; kill -9 the
+    # worker in the middle of the drain: the task comes back to the next worker, which goes on
+    # with the list, and the beat sweep scores what the dead one had popped. Once each.
+    import redis as redis_lib
+
+    from incidents.scoring import SCORE_QUEUE
+
+    reference_load()
+    kel = Kelurahan.objects.get(name="Metro")
+    author = make_user("analis3", "intel")
+    reports = IntelReport.objects.bulk_create(
+        IntelReport(
+            subject=f"Laporan {i}",
+            field="keamanan",
+            source=f"informan {i}",
+            obtained_at=timezone.now(),
+            source_reliability="C",
+            info_credibility=3,
+            what=f"Massa {i} orang berkumpul, situasi dipantau.",
+            kelurahan=kel,
+            author=author,
+        )
+        for i in range(300)
+    )
+    client = redis_lib.Redis.from_url(app.conf.broker_url)
+    client.rpush(SCORE_QUEUE, *[json.dumps(["intel", r.pk]) for r in reports])
+    app.send_task("incidents.tasks.score_drain")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and EwScore.objects.count() < 20:
+        time.sleep(0.05)
+    celery_worker.kill()
+    assert 0 < EwScore.objects.count() < 300
+    second = start_celery_worker(stack_env(), name="second-drain")
+    try:
+        app.send_task("incidents.tasks.score_drain")  # what beat sends every 5 s
+        wait_settled(60)
+        scores_sweep(older_than_seconds=0)
+        assert wait_scored(300, 60) == 300
+    finally:
+        second.stop()
+    assert client.llen(SCORE_QUEUE) == 0
+    assert EwScore.objects.values("intel").distinct().count() == 300  # exactly once each
+
+
+def test_reports_filed_through_the_api_are_scored_through_the_queue(
+    transactional_db, asgi_server, celery_worker
+):
+    reference_load()
+    token = Token.objects.create(user=make_user("analis4", "intel")).key
+    codes = [post(asgi_server.url + "/api/v1/intel/", token, intel_body(i)) for i in range(20)]
+    assert codes == [201] * 20
+    assert wait_scored(20, 30) == 20
+    assert "incidents.tasks.score_drain" in celery_worker.output()
