@@ -252,7 +252,10 @@ def _grow(city, personas, n: int) -> None:
         "/api/v1/liaison/summary/",
         "/operasi/dasbor/panel/",
         "/operasi/dasbor/",
+        "/api/v1/alerts/?open=true&page_size=200",
+        "/api/v1/alerts/?since=0&page_size=200",
         "/kpu/",
+        "/kpu/ringkasan/",
     ],
 )
 def test_the_query_count_does_not_grow_with_the_data(city, personas, client_for, url):

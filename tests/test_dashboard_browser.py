@@ -96,6 +96,7 @@ def test_komando_sees_the_city_and_a_merah_report_reaches_two_dashboards_live(
     assert seen_after < 2.0
     assert "ricuh" in item.inner_text()  # the reasons, in words
     assert first.evaluate("performance.getEntriesByType('navigation').length") == 1  # no reload
+    first.wait_for_selector('#dash-map[data-alert-count="1"]', timeout=2_000)  # its ring
     second.locator("#alert-feed li.feed-item.level-merah").first.wait_for(timeout=2_000)
 
     item.locator('button[data-act="acknowledge"]').click()

@@ -41,12 +41,13 @@
     return opsMap.load(qs()).catch(function () { /* next tick */ });
   }
   function scheduleRefresh() {
-    // Coalesced, and spread over a few seconds so fifty screens do not all ask at once.
+    // The counters and plots after a push: coalesced, and spread over a few seconds so fifty
+    // screens do not all ask at once. The map itself is updated from the push (the incident's
+    // point, the alert's ring) and reloaded whole only every two minutes and after a catch-up.
     if (refreshTimer) { return; }
     refreshTimer = setTimeout(function () {
       refreshTimer = null;
       refreshPanel();
-      refreshMap();
     }, 1500 + Math.random() * 2500);
   }
   setInterval(refreshPanel, 30000);
@@ -248,6 +249,7 @@
         buffered.splice(0).forEach(handle);
         updateCount();
         scheduleRefresh();
+        if (afterDrop) { refreshMap(); }
       })
       .catch(function () {
         catchingUp = false;
@@ -260,6 +262,7 @@
     if (catchingUp) { buffered.push(ev); return; }
     if (ev.alert) {
       upsertAlert(ev.alert, { fresh: ev.type === "alert.created" });
+      if (opsMap) { opsMap.upsertAlert(ev.alert); }
       scheduleRefresh();
     } else if (ev.incident) {
       if (opsMap) { opsMap.upsertIncident(ev.incident); }

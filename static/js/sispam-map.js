@@ -99,7 +99,7 @@
     } else {
       el.classList.add("no-tiles");
     }
-    var state = { tps: [], incidents: {}, alerts: {} };
+    var state = { tps: [], incidents: {}, alerts: {}, places: {} };
 
     function link(url, id) {
       if (!url) { return null; }
@@ -181,6 +181,7 @@
 
     function drawLabels(data) {
       labels.clearLayers();
+      data.kelurahan.forEach(function (k) { state.places[k.name] = k; });
       data.kecamatan.forEach(function (k) {
         L.tooltip({ permanent: true, direction: "center", className: "kec-label", interactive: false })
           .setLatLng([k.lat, k.lon]).setContent(document.createTextNode(k.name.toUpperCase())).addTo(labels);
@@ -206,6 +207,7 @@
     function drawAlerts() {
       if (!alerts) { return; }
       alerts.clearLayers();
+      el.dataset.alertCount = Object.keys(state.alerts).length;
       Object.keys(state.alerts).forEach(function (id) {
         var a = state.alerts[id];
         if (a.lat == null) { return; }
@@ -257,7 +259,23 @@
       drawIncidents();
     }
 
-    return { map: map, load: load, upsertIncident: upsertIncident };
+    function upsertAlert(a) {
+      // A pushed alert names its kelurahan; its ring goes at the kelurahan's centre.
+      var place = a.kelurahan ? state.places[a.kelurahan] : null;
+      var open = (a.status || "open") !== "closed";
+      if (!open || !place) {
+        if (!open) { delete state.alerts[a.id]; drawAlerts(); }
+        return;
+      }
+      var old = state.alerts[a.id] || {};
+      state.alerts[a.id] = {
+        id: a.id, level: a.level || old.level, status: a.status || "open", title: a.title || old.title,
+        kelurahan: a.kelurahan, lat: place.lat, lon: place.lon, exercise: a.is_exercise
+      };
+      drawAlerts();
+    }
+
+    return { map: map, load: load, upsertIncident: upsertIncident, upsertAlert: upsertAlert };
   }
 
   window.SispamMap = { create: create };
