@@ -93,6 +93,13 @@ def _map_config(*, liaison: bool) -> dict:
     }
 
 
+def _shown_filters(request) -> DashboardFilterForm:
+    """The filter form as the page shows it: what was asked, the 24-hour window by default."""
+    data = request.GET.copy()
+    data.setdefault("window", "24")
+    return DashboardFilterForm(data)
+
+
 def _filter_or_400(request, template: str):
     f, errors = dash_filter_from(request.GET)
     if f is None:
@@ -142,7 +149,7 @@ def dashboard(request):
         request,
         "operations/dashboard.html",
         {
-            "form": DashboardFilterForm(request.GET or None, initial={"window": 24}),
+            "form": _shown_filters(request),
             "phase": phase_current(),
             "alerts": alerts,
             "config": config,
@@ -174,7 +181,7 @@ def _liaison_context(request, f) -> dict:
         "phase": phase_current(),
         "now": timezone.localtime(),
         "f": f,
-        "form": DashboardFilterForm(request.GET or None, initial={"window": 24}),
+        "form": _shown_filters(request),
     }
 
 

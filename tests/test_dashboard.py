@@ -336,3 +336,11 @@ def test_the_command_posts_reason_for_a_tps_category_stays_with_the_police(
         assert ("rencana pengerahan" in page) is sees, role
         assert ("override_reason" in body) is sees, role
         assert body["category_override"] == "sangat_rawan"
+
+
+def test_the_filter_form_shows_the_24_hour_window_unless_asked_otherwise(city, client_for):
+    client = client_for("komando")
+    selected = 'value="24" selected'
+    assert selected in client.get("/operasi/dasbor/").content.decode()
+    assert selected in client.get("/operasi/dasbor/?dinding=1").content.decode()
+    assert 'value="6" selected' in client.get("/operasi/dasbor/?window=6").content.decode()
