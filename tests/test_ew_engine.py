@@ -1,4 +1,6 @@
-"""The early-warning engine (incidents/ew/engine.py) and its command-line face, ew_score.
+"""The early-warning engine's lexicon rules (version ew-2024.1, incidents/ew/engine.py), the
+stream, and the command-line face, ew_score. The rules are the learned engine's base layer; the
+learned engine itself is tested in tests/test_ew_model.py.
 
 The engine needs no database; the suite's autouse fixtures open one anyway, which is harmless.
 """
@@ -23,6 +25,7 @@ from incidents.ew import (
     Report,
     StreamScorer,
     default_config,
+    rules_config,
     poisson_sf,
     report_from_dict,
 )
@@ -34,7 +37,7 @@ OUTSIDE_PHASES = dt.datetime(2024, 6, 1, 10, 0, tzinfo=WIB)
 
 @pytest.fixture(scope="module")
 def engine():
-    return Engine()
+    return Engine(rules_config())
 
 
 def score(engine, text, **kw):
@@ -253,9 +256,9 @@ def test_the_fallback_phase_table_follows_pemilu_2024(engine):
 
 def test_the_config_version_is_in_every_score(engine):
     s = score(engine, "situasi aman")
-    assert s.config_version == default_config().version == "ew-2024.1"
+    assert s.config_version == rules_config().version == "ew-2024.1"
     assert s.reasons[-1] == "versi aturan: ew-2024.1"
-    data = default_config().to_dict()
+    data = rules_config().to_dict()
     data["version"] = "uji-7"
     data["thresholds"]["merah"] = 99
     other = Engine(Config.from_dict(data))
@@ -265,11 +268,11 @@ def test_the_config_version_is_in_every_score(engine):
 
 
 def test_a_bad_config_is_refused_with_the_field_named():
-    data = default_config().to_dict()
+    data = rules_config().to_dict()
     data["thresholds"] = {"kuning": 60, "merah": 40}
     with pytest.raises(ValueError, match="thresholds"):
         Config.from_dict(data)
-    data = default_config().to_dict()
+    data = rules_config().to_dict()
     data["categories"]["kekerasan"]["terms"]["rusuh"] = "tinggi"
     with pytest.raises(ValueError, match="rusuh"):
         Config.from_dict(data)
@@ -312,7 +315,7 @@ def test_independent_reports_corroborate_each_other():
     scorer = StreamScorer()
     first = scorer.push(tip("ada ribut di tps 4, org2 saling dorong", 0, source="hp-1", rid=1))
     second = tip("ricuh di TPS 4, pendukung saling dorong dan ada yang luka", 20, source="hp-2")
-    alone = Engine().score(second)
+    alone = Engine(rules_config()).score(second)
     result = scorer.push(second)
     assert first.corroborated_by == ()
     assert result.corroborated_by == (1,)
@@ -456,7 +459,9 @@ def test_ew_score_writes_one_line_per_input_in_the_same_order():
     out = run_ew_score(lines)
     assert [o["id"] for o in out] == ["x1", None, "x3", "x4", "x5", 6]
     assert set(out[0]) == {"id", "score", "level", "reasons"}
-    assert out[0]["level"] == "hijau" and out[0]["reasons"][-1] == "versi aturan: ew-2024.1"
+    assert out[0]["level"] == "hijau" and out[0]["reasons"][-1] == (
+        f"versi aturan: {default_config().version}"
+    )
     assert out[1]["line"] == 2 and out[1]["error"].startswith("invalid JSON")
     assert out[2]["error"] == "text is required"
     assert "source_reliability" in out[3]["error"]
@@ -494,7 +499,7 @@ def test_ew_score_stream_differs_from_standalone_on_a_corroborated_pair(tmp_path
 
 
 def test_ew_score_reads_another_config_and_fails_loudly_on_unreadable_input(tmp_path):
-    data = default_config().to_dict()
+    data = rules_config().to_dict()
     data["version"] = "admin-3"
     path = tmp_path / "cfg.json"
     path.write_text(json.dumps(data), encoding="utf-8")

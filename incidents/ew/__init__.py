@@ -10,6 +10,7 @@ from incidents.ew.engine import (
     Report,
     Score,
     default_config,
+    rules_config,
     score_report,
 )
 from incidents.ew.jsonl import report_from_dict, score_lines
@@ -30,6 +31,7 @@ __all__ = [
     "default_config",
     "poisson_sf",
     "report_from_dict",
+    "rules_config",
     "score_lines",
     "score_report",
 ]

@@ -143,7 +143,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from incidents.ew.events import EventReader
+from incidents.ew.lexicon import stem, stem_cache_clear  # noqa: F401 (re-exported)
+from incidents.ew.model import LinearModel, load_artefact
+
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("default_config.json")
+# The lexicon rules alone (version ew-2024.1): the base the learned versions read and extend.
+RULES_CONFIG_PATH = Path(__file__).with_name("rules-ew-2024.1.json")
 LEVELS = ("hijau", "kuning", "merah")
 CHANNELS = ("intel", "tip", "field")
 VULNERABILITY_LABELS = {
@@ -269,6 +275,10 @@ class Config:
         for key in ("weights", "scale", "grading", "vulnerability", "stream"):
             if not isinstance(data.get(key), dict):
                 raise ValueError(f"config.{key} must be an object")
+        if data.get("model") is not None:
+            LinearModel(load_artefact(data["model"]))  # raises ValueError naming the problem
+        if data.get("events") is not None and not isinstance(data["events"], dict):
+            raise ValueError("config.events must be an object")
         return cls(version=version.strip(), data=json.loads(json.dumps(data)))
 
     @classmethod
@@ -282,8 +292,14 @@ class Config:
 
 @functools.cache
 def default_config() -> Config:
-    """The config shipped in default_config.json (cached)."""
+    """The config shipped in default_config.json (cached): the lexicon with the learned model."""
     return Config.load(DEFAULT_CONFIG_PATH)
+
+
+@functools.cache
+def rules_config() -> Config:
+    """The lexicon rules alone, version ew-2024.1 (cached): the learned layer's base."""
+    return Config.load(RULES_CONFIG_PATH)
 
 
 # --------------------------------------------------------------------------- reports
@@ -372,27 +388,6 @@ _K_DIMINISH, _K_INTENSIFY, _K_RESOLVED = 14, 15, 16
 _KIND_CODE = {name: i for i, name in enumerate(KINDS)}
 
 
-@functools.cache
-def _sastrawi():
-    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
-
-    return StemmerFactory().create_stemmer()
-
-
-@functools.lru_cache(maxsize=200_000)
-def stem(word: str) -> str:
-    """Sastrawi's stem of one lower-case word, cached."""
-    if not word.isalpha():
-        return word
-    return _sastrawi().stem(word) or word
-
-
-def stem_cache_clear() -> None:
-    """Forget every cached stem (benchmarks use it to measure a cold start)."""
-    stem.cache_clear()
-    _sastrawi.cache_clear()
-
-
 def _parse_number(tok: str) -> float | None:
     if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", tok):
         return float(tok.replace(".", ""))
@@ -462,6 +457,8 @@ class Engine:
         self.vulnerability = d["vulnerability"]
         self.stream_cfg = d["stream"]
         self.phases = self._phases(d.get("phases"))
+        self.reader = EventReader(d.get("events"))
+        self.model = LinearModel(load_artefact(d["model"])) if d.get("model") else None
 
         entries: list[_Entry] = []
         for name, cat in d["categories"].items():
@@ -722,6 +719,12 @@ class Engine:
                 return phase
         return None
 
+    def model_blocks(self, text: str, channel: str | None = None) -> dict[str, list[str]]:
+        """The learned layer's features of one text (ew_train and scoring share this)."""
+        from incidents.ew.combine import model_blocks
+
+        return model_blocks(self, text, channel)[0]
+
     def score(self, report: Report, *, corroboration: int = 0, place: str | None = None) -> Score:
         """Score one report; `corroboration` = independent reports that back it (stream)."""
         return self.score_analysis(
@@ -737,6 +740,28 @@ class Engine:
         place: str | None = None,
         extra_reasons: Iterable[str] = (),
     ) -> Score:
+        """Score an analysed report: the learned layer when the config has a model (it reads
+        the lexicon's result as one of its signals), else the lexicon rules alone."""
+        if self.model is None:
+            return self.rule_score(
+                report, a, corroboration=corroboration, place=place, extra_reasons=extra_reasons
+            )
+        from incidents.ew.combine import learned_score
+
+        return learned_score(
+            self, report, a, corroboration=corroboration, place=place, extra=extra_reasons
+        )
+
+    def rule_score(
+        self,
+        report: Report,
+        a: Analysis,
+        *,
+        corroboration: int = 0,
+        place: str | None = None,
+        extra_reasons: Iterable[str] = (),
+    ) -> Score:
+        """The lexicon rules' score (version ew-2024.1's whole engine)."""
         w = self.w
         reasons: list[str] = []
         drill = sum(a.drill.values()) >= float(w.get("drill_min", 1.0)) and not a.not_drill
