@@ -114,7 +114,9 @@ class Layers:
 
 def print_table(name: str, table: dict) -> dict:
     print(f"\n== layer: {name}")
-    print(f"{'author':>14} {'n':>4} {'merahR':>7} {'merahP':>7} {'acc':>6} {'order':>6} {'m->h':>5}")
+    print(
+        f"{'author':>14} {'n':>4} {'merahR':>7} {'merahP':>7} {'acc':>6} {'order':>6} {'m->h':>5}"
+    )
     for author, m in table.items():
         mark = " (sealed)" if author in SEALED else ""
         print(
@@ -145,10 +147,14 @@ def check_goals(means: dict) -> None:
         print(f"{key:>16}: {means[key]:.3f} (goal >= {goal}) {'MET' if hit else 'MISSED'}")
     worst = means["worst_merah_recall"] >= 0.80
     rate = means["merah_as_hijau_rate"] <= 0.01
-    print(f"worst merah recall: {means['worst_merah_recall']:.3f} (goal >= 0.80) "
-          f"{'MET' if worst else 'MISSED'}")
-    print(f"merah called hijau: {100 * means['merah_as_hijau_rate']:.2f}% (goal <= 1%) "
-          f"{'MET' if rate else 'MISSED'}")
+    print(
+        f"worst merah recall: {means['worst_merah_recall']:.3f} (goal >= 0.80) "
+        f"{'MET' if worst else 'MISSED'}"
+    )
+    print(
+        f"merah called hijau: {100 * means['merah_as_hijau_rate']:.2f}% (goal <= 1%) "
+        f"{'MET' if rate else 'MISSED'}"
+    )
     print("ALL GOALS MET" if ok and worst and rate else "NOT ALL GOALS MET")
 
 

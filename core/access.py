@@ -24,6 +24,9 @@ class Role(StrEnum):
 
 ALL_ROLES: frozenset[str] = frozenset(Role)
 OPERATIONAL: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL})
+# Who may correct early-warning scores, train, backtest and activate engine versions: those
+# who may read the intelligence the engine scores (never the administrator or the liaison).
+CAN_TUNE_EARLY_WARNING: frozenset[str] = OPERATIONAL
 
 # Where each role lands after login; the first role in this order wins for a user with several.
 LANDING = {

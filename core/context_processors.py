@@ -17,6 +17,7 @@ NAV = [
     ("tps-page", _("TPS"), {Role.KOMANDO, Role.INTEL, Role.ADMIN, Role.PENGHUBUNG_KPU}),
     ("incident-page", _("Kejadian"), {Role.KOMANDO, Role.INTEL}),
     ("intel-page", _("Laporan Informasi"), {Role.KOMANDO, Role.INTEL}),
+    ("ew-console", _("Peringatan Dini"), {Role.KOMANDO, Role.INTEL}),
     ("report-form", _("Lapor"), {Role.LAPANGAN}),
     ("planner", _("Perencanaan"), {Role.KOMANDO}),
     ("sitrep", _("Laporan Situasi"), {Role.KOMANDO, Role.INTEL, Role.PENGHUBUNG_KPU}),

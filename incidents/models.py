@@ -613,3 +613,73 @@ class EwConfig(models.Model):
             Config.from_dict(data)
         except ValueError as exc:
             raise ValidationError({"config": str(exc)}) from None
+
+
+class EwCorrection(AppendOnlyModel):
+    """A command-post correction of a scored report's level, with its reason (the engine's next
+    version learns from these; the latest correction of a report is the one that counts)."""
+
+    score = models.ForeignKey(
+        EwScore, on_delete=models.PROTECT, related_name="corrections", verbose_name=_("skor")
+    )
+    level = models.CharField(_("tingkat yang benar"), max_length=8, choices=AlertLevel.choices)
+    reason = models.CharField(_("alasan"), max_length=500)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("oleh")
+    )
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("koreksi peringatan dini")
+        verbose_name_plural = _("koreksi peringatan dini")
+
+    def __str__(self) -> str:
+        return f"{self.score_id}: {self.level}"
+
+
+class EwTrainingRun(models.Model):
+    """One request to train a new engine version (ew_train, the page or the API)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("antre")
+        RUNNING = "running", _("berjalan")
+        DONE = "done", _("selesai")
+        FAILED = "failed", _("gagal")
+
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    version = models.SlugField(_("versi"), max_length=40, unique=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("diminta"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("selesai"), null=True, blank=True)
+    summary = models.JSONField(_("ringkasan"), default=dict, blank=True)
+    error = models.TextField(_("galat"), blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.version} ({self.status})"
+
+
+class EwBacktest(AppendOnlyModel):
+    """How an engine version would have scored the stored and the corrected reports; shown
+    before it is activated (activation names the backtest it was shown)."""
+
+    config = models.ForeignKey(EwConfig, on_delete=models.PROTECT, related_name="backtests")
+    against = models.CharField(_("dibandingkan dengan"), max_length=40)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    summary = models.JSONField(_("ringkasan"), default=dict)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"backtest {self.config_id} vs {self.against}"

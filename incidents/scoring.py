@@ -433,12 +433,16 @@ def scores_sweep(*, older_than_seconds: int | None = None, limit: int = 500) -> 
     if older_than_seconds is None:
         older_than_seconds = settings.EW_SWEEP_SECONDS
     version = engine_version()
-    cutoff = timezone.now() - dt.timedelta(seconds=older_than_seconds)
+    now = timezone.now()
+    cutoff = now - dt.timedelta(seconds=older_than_seconds)
+    # Reports older than the window are not swept: a newly activated version scores what is
+    # current, it does not raise alerts for last week's reports.
+    oldest = now - dt.timedelta(hours=settings.EW_SWEEP_WINDOW_HOURS)
     sent = 0
     for kind, model in KINDS.items():
         stamp = "reported_at" if kind == "incident" else "created_at"
         pending = (
-            model.objects.filter(**{f"{stamp}__lt": cutoff})
+            model.objects.filter(**{f"{stamp}__lt": cutoff, f"{stamp}__gte": oldest})
             .exclude(scores__engine_version=version)
             .order_by(stamp)
             .values_list("pk", flat=True)[:limit]

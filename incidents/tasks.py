@@ -1,5 +1,7 @@
 """Incident tasks (thin: they call a service)."""
 
+import contextlib
+
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
@@ -68,3 +70,16 @@ def escalate_unacknowledged() -> int:
     from incidents.scoring import alerts_escalate_unacknowledged
 
     return alerts_escalate_unacknowledged()
+
+
+@shared_task(name="incidents.tasks.ew_train", ignore_result=True, time_limit=1800)
+def ew_train(run_id: int) -> None:
+    """Train a new early-warning version (incidents.learning.ew_training_execute)."""
+    from incidents.learning import ew_training_execute
+    from incidents.models import EwTrainingRun
+
+    run = EwTrainingRun.objects.filter(pk=run_id, status=EwTrainingRun.Status.QUEUED).first()
+    if run is not None:
+        # A failure is recorded on the run (status failed, its error) and logged there.
+        with contextlib.suppress(Exception):
+            ew_training_execute(run=run)

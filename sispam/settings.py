@@ -34,6 +34,11 @@ try:
     INCIDENT_VERIFY_MINUTES = env.env_int("INCIDENT_VERIFY_MINUTES", 10, minimum=1)
     ALERT_ACK_MINUTES = env.env_int("ALERT_ACK_MINUTES", 5, minimum=1)
     EW_SWEEP_SECONDS = env.env_int("EW_SWEEP_SECONDS", 30, minimum=1)
+    EW_SWEEP_WINDOW_HOURS = env.env_int("EW_SWEEP_WINDOW_HOURS", 24, minimum=1)
+    EW_BACKTEST_MAX_MINUTES = env.env_int("EW_BACKTEST_MAX_MINUTES", 60, minimum=1)
+    EW_CORPUS_DIR = Path(
+        env.env_str("EW_CORPUS_DIR", str(BASE_DIR / "tests" / "data" / "ew_corpus"))
+    )
     MAP_TILE_URL = env.env_str("MAP_TILE_URL", "")
     DASHBOARD_CACHE_SECONDS = env.env_int("DASHBOARD_CACHE_SECONDS", 5, minimum=0)
     DEMO_PASSWORD = env.env_str("DEMO_PASSWORD", "sispam-demo-2024")

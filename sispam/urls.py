@@ -13,7 +13,7 @@ import personnel.admin  # noqa: F401
 from core import api as core_api
 from core import views as core_views
 from incidents import api as incidents_api
-from incidents import api_ew
+from incidents import api_ew, api_learning, views_learning
 from incidents import views as incidents_views
 from operations import api as operations_api
 from operations import api_dashboard, exercise_views
@@ -46,6 +46,9 @@ router.register("intel", api_ew.IntelViewSet, basename="intel")
 router.register("tips", api_ew.TipViewSet, basename="tip")
 router.register("alerts", api_ew.AlertViewSet, basename="alert")
 router.register("ew-config", api_ew.EwConfigViewSet, basename="ew-config")
+router.register("ew/corrections", api_learning.EwCorrectionViewSet, basename="ew-correction")
+router.register("ew/trainings", api_learning.EwTrainingRunViewSet, basename="ew-training")
+router.register("ew/versions", api_learning.EwVersionViewSet, basename="ew-version")
 
 api_v1 = [
     path("auth/token/", core_api.TokenView.as_view(), name="api-token"),
@@ -98,6 +101,24 @@ urlpatterns = [
     path("lapor/", incidents_views.report_form, name="report-form"),
     path("informasi/", incidents_views.tip_form, name="tip-form"),
     path("intel/laporan/", incidents_views.intel_page, name="intel-page"),
+    path("intel/peringatan-dini/", views_learning.console, name="ew-console"),
+    path("intel/peringatan-dini/koreksi/", views_learning.correct, name="ew-correct"),
+    path("intel/peringatan-dini/latih/", views_learning.train, name="ew-train"),
+    path(
+        "intel/peringatan-dini/versi/<slug:version>/",
+        views_learning.version_page,
+        name="ew-version",
+    ),
+    path(
+        "intel/peringatan-dini/versi/<slug:version>/backtest/",
+        views_learning.backtest,
+        name="ew-backtest",
+    ),
+    path(
+        "intel/peringatan-dini/versi/<slug:version>/aktifkan/",
+        views_learning.activate,
+        name="ew-activate",
+    ),
     path("kejadian/", incidents_views.incident_list, name="incident-page"),
     path("kejadian/<int:pk>/", incidents_views.incident_detail, name="incident-page-detail"),
     path("operasi/perencanaan/<int:pk>/", operations_views.plan_detail, name="plan-page"),

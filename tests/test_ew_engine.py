@@ -25,9 +25,9 @@ from incidents.ew import (
     Report,
     StreamScorer,
     default_config,
-    rules_config,
     poisson_sf,
     report_from_dict,
+    rules_config,
 )
 
 LABELLED = Path(__file__).parent / "data" / "ew_labelled.jsonl"

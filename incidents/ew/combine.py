@@ -70,9 +70,7 @@ def event_reasons(engine: Engine, ev: Events) -> list[str]:
         out.append("laporan tentang latihan/simulasi")
     if not ev.acts and not ev.means:
         out.append("tidak ada peristiwa gangguan yang terbaca")
-    out.append(
-        f"aturan peristiwa: {LEVEL_WORDS[ev.level]}" + (f" ({ev.why})" if ev.why else "")
-    )
+    out.append(f"aturan peristiwa: {LEVEL_WORDS[ev.level]}" + (f" ({ev.why})" if ev.why else ""))
     return out
 
 

@@ -12,7 +12,8 @@ Features of a report (the same function feeds training and scoring, :func:`analy
   (``rule_merah``) and the channel.
 
 Each block is TF-IDF weighted (sublinear term frequency, l2 norm, exactly as scikit-learn's
-TfidfVectorizer computes it: tests/test_ew_model.py checks both agree) and multiplied by its block weight; the event block is binary.
+TfidfVectorizer computes it: tests/test_ew_model.py checks both agree) and multiplied by its
+block weight; the event block is binary.
 A multinomial logistic model gives a logit per level; logits are divided by the fitted
 temperature and turned into probabilities. The report's **severity** is
 ``p(merah) + 0.5 x p(kuning)``; its level comes from two severity cut-offs chosen on
@@ -139,7 +140,10 @@ class LinearModel:
         z0, z1, z2 = self.intercept
         readable: dict[str, tuple] = {}  # word and event features, for the reasons
         for name, feats in blocks.items():
-            weight, table, binary, norm = self.blocks[name]
+            known = self.blocks.get(name)
+            if known is None:  # a block the model was trained without
+                continue
+            weight, table, binary, norm = known
             counts = Counter(feats)
             vals = []
             total = 0.0

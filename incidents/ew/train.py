@@ -61,7 +61,10 @@ def _vectorisers(params: dict[str, Any]) -> dict[str, TfidfVectorizer]:
 class _Fitted:
     def __init__(self, blocks: list[dict[str, list[str]]], y: np.ndarray, params: dict) -> None:
         self.params = params
-        self.vec = _vectorisers(params)
+        # A block no report has a feature in (the text-only layer's events) is left out.
+        self.vec = {
+            name: v for name, v in _vectorisers(params).items() if any(b[name] for b in blocks)
+        }
         mats = []
         for name, v in self.vec.items():
             mats.append(v.fit_transform([b[name] for b in blocks]) * params["weights"][name])
