@@ -61,9 +61,10 @@ def corpus() -> list[dict]:
 class Layers:
     """Builders for leave_one_author_out, sharing one feature cache."""
 
-    def __init__(self) -> None:
+    def __init__(self, params: dict | None = None) -> None:
         self.base = Engine(Config.load(RULES_CONFIG_PATH))
         self._cache: dict = {}
+        self.params = params
 
     def features(self, row: dict):
         key = (row["text"], row.get("channel"))
@@ -95,7 +96,7 @@ class Layers:
 
     def _learned(self, featurise):
         def build(train_rows):
-            model = LinearModel(train(train_rows, featurise))
+            model = LinearModel(train(train_rows, featurise, params=self.params))
 
             def score(row):
                 p = model.predict(featurise(row))
@@ -201,11 +202,26 @@ def main() -> None:
     parser.add_argument("--show-errors", metavar="AUTHOR")
     parser.add_argument("--no-speed", action="store_true")
     parser.add_argument("--reports", type=int, default=10_000)
+    parser.add_argument(
+        "--params", help="JSON merged into the training parameters (tuning: with --open-only)"
+    )
+    parser.add_argument(
+        "--open-only", action="store_true", help="score only the open authors (for tuning)"
+    )
     args = parser.parse_args()
     with contextlib.suppress(AttributeError, OSError):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
     rows = corpus()
-    layers = Layers()
+    params = None
+    if args.params:
+        from incidents.ew.train import PARAMS
+
+        extra = json.loads(args.params)
+        params = {**PARAMS, **extra}
+        for key in ("weights", "min_df"):
+            params[key] = {**PARAMS[key], **extra.get(key, {})}
+        print(f"params: {params}")
+    layers = Layers(params)
     if args.show_errors:
         show_errors(rows, args.show_errors, layers)
         return
@@ -214,7 +230,10 @@ def main() -> None:
     means = None
     for name in args.layers.split(","):
         t0 = time.perf_counter()
-        table = leave_one_author_out(rows, getattr(layers, name))
+        scored = None
+        if args.open_only:
+            scored = sorted({r["author"] for r in rows} - SEALED)
+        table = leave_one_author_out(rows, getattr(layers, name), authors=scored)
         means = print_table(name, table)
         print(f"({time.perf_counter() - t0:.0f} s)")
     if means is not None and args.layers.split(",")[-1] == "full":

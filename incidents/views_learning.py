@@ -61,8 +61,8 @@ def console(request):
     )
 
 
-@require_POST
 @tune
+@require_POST
 def correct(request):
     score = get_object_or_404(EwScore, pk=request.POST.get("score") or 0)
     try:
@@ -79,8 +79,8 @@ def correct(request):
     return redirect(request.POST.get("next") or "ew-console")
 
 
-@require_POST
 @tune
+@require_POST
 def train(request):
     try:
         run = learning.ew_training_request(
@@ -123,16 +123,16 @@ def version_page(request, version):
     )
 
 
-@require_POST
 @tune
+@require_POST
 def backtest(request, version):
     config = get_object_or_404(EwConfig, version=version)
     result = learning.ew_backtest_run(config=config, by=request.user)
     return redirect(f"/intel/peringatan-dini/versi/{config.version}/?backtest={result.pk}")
 
 
-@require_POST
 @tune
+@require_POST
 def activate(request, version):
     config = get_object_or_404(EwConfig, version=version)
     wanted = request.POST.get("backtest", "")

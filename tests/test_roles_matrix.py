@@ -11,7 +11,17 @@ import pytest
 from django.utils import timezone
 
 from core.services import audit_record
-from incidents.models import Alert, EwConfig, Incident, IntelReport, Tip, TpsReturn
+from incidents.models import (
+    Alert,
+    EwConfig,
+    EwCorrection,
+    EwScore,
+    EwTrainingRun,
+    Incident,
+    IntelReport,
+    Tip,
+    TpsReturn,
+)
 from operations.models import (
     Assignment,
     DeploymentPattern,
@@ -108,6 +118,11 @@ def samples(personas):
     tip = Tip.objects.create(text="ada pembagian amplop di RT 03")
     alert = Alert.objects.create(kind="report", level="merah", title="Ancaman di Metro")
     rules = EwConfig.objects.create(version="ew-test", config={}, is_active=False)
+    tip_score = EwScore.objects.create(tip=tip, engine_version="ew-x", score=60, level="merah")
+    correction = EwCorrection.objects.create(
+        score=tip_score, level="kuning", reason="uji", by=personas["intel"]
+    )
+    training = EwTrainingRun.objects.create(version="ew-run", requested_by=personas["intel"])
     scenario = Scenario.objects.create(
         name="uji", title="Uji", definition={"injects": []}, source="form"
     )
@@ -130,6 +145,9 @@ def samples(personas):
         "/api/v1/intel/{pk}/": intel.pk,
         "/api/v1/tips/{pk}/": tip.pk,
         "/api/v1/ew-config/{pk}/": rules.pk,
+        "/api/v1/ew/corrections/{pk}/": correction.pk,
+        "/api/v1/ew/trainings/{pk}/": training.pk,
+        **{r: rules.version for r in MATRIX if "{version}" in r},
         **{r: alert.pk for r in MATRIX if r.startswith("/api/v1/alerts/{pk}")},
         "/api/v1/units/{pk}/": unit.pk,
         "/api/v1/officers/{pk}/": officer.pk,

@@ -133,6 +133,7 @@ class EventReader:
 
     def __init__(self, data: dict[str, Any] | None = None) -> None:
         data = data or default_events()
+        # A value may be several words ("sajam" -> senjata tajam) or none (English filler).
         self.normalise = {k: tuple(v.split()) for k, v in data["normalise"].items()}
         self.breaks = frozenset(data.get("clause_breaks", ()))
         negators = [tuple(n.split()) for n in data.get("negators", ())]
