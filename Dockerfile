@@ -14,4 +14,4 @@ RUN mkdir -p var && DEBUG=1 python manage.py collectstatic --noinput -v 0
 RUN useradd --system --home /app sispam && chown -R sispam /app/var
 USER sispam
 EXPOSE 8000
-CMD ["uvicorn", "sispam.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--workers", "2", "--proxy-headers", "--loop", "uvloop", "--http", "httptools", "--ws-per-message-deflate", "false", "--no-access-log"]
+CMD ["uvicorn", "sispam.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--workers", "2", "--no-proxy-headers", "--loop", "uvloop", "--http", "httptools", "--ws-per-message-deflate", "false", "--no-access-log"]

@@ -7,16 +7,16 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from core.access import ALL_ROLES, Role
+from core.drf import ClientRateThrottle
 from core.models import AuditEvent
 from core.selectors import audit_event_list
 from operations.selectors import summary_get
 
 
-class TokenThrottle(AnonRateThrottle):
+class TokenThrottle(ClientRateThrottle):
     scope = "token"
 
 

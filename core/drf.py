@@ -7,13 +7,23 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
 
+from core.clientaddr import client_ip
 from core.models import AppendOnlyError
 
 
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+class ClientRateThrottle(AnonRateThrottle):
+    """DRF's anonymous throttle keyed on our one trusted client address (core/clientaddr.py):
+    DRF's own get_ident believes the whole X-Forwarded-For unless NUM_PROXIES is set."""
+
+    def get_ident(self, request):
+        return client_ip(request)
 
 
 def exception_handler(exc, context):

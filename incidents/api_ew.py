@@ -1,17 +1,15 @@
 """Early warning over the API: intelligence reports, public tips, alerts."""
 
-import hashlib
-
-from django.conf import settings
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 
 from core.access import Role
+from core.clientaddr import client_hash
+from core.drf import ClientRateThrottle
 from incidents import scoring, services
 from incidents.models import (
     OPEN_ALERT_STATUSES,
@@ -84,7 +82,7 @@ class IntelViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         )
 
 
-class TipThrottle(AnonRateThrottle):
+class TipThrottle(ClientRateThrottle):
     scope = "tips"
 
     def allow_request(self, request, view):
@@ -128,9 +126,7 @@ class TipViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def create(self, request, *args, **kwargs):
         body = TipSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        client = request.META.get("REMOTE_ADDR", "")
-        client_hash = hashlib.sha256(f"{settings.SECRET_KEY}:{client}".encode()).hexdigest()
-        tip = services.tip_create(data=dict(body.validated_data), client_hash=client_hash)
+        tip = services.tip_create(data=dict(body.validated_data), client_hash=client_hash(request))
         return Response({"id": tip.pk, "received": True}, status=status.HTTP_201_CREATED)
 
 

@@ -241,15 +241,14 @@ TIP_FORM_LIMIT = 5  # tips per client per 10 minutes through the public form
 
 def tip_form(request):
     """The public's form (no login): the Kapolres asked citizens for information."""
-    import hashlib
-
     from django.core.cache import cache
+
+    from core.clientaddr import client_hash as client_hash_of
 
     context = {"kelurahan": Kelurahan.objects.order_by("name"), "values": {}, "errors": {}}
     if request.method != "POST":
         return render(request, "incidents/tip_form.html", context)
-    client = request.META.get("REMOTE_ADDR", "")
-    client_hash = hashlib.sha256(f"{settings.SECRET_KEY}:{client}".encode()).hexdigest()
+    client_hash = client_hash_of(request)
     key = f"tip-form:{client_hash}"
     count = cache.get(key, 0)
     if count >= TIP_FORM_LIMIT:

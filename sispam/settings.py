@@ -43,6 +43,9 @@ try:
     DASHBOARD_CACHE_SECONDS = env.env_int("DASHBOARD_CACHE_SECONDS", 5, minimum=0)
     DEMO_PASSWORD = env.env_str("DEMO_PASSWORD", "sispam-demo-2024")
     LOGIN_FAILURE_LIMIT = env.env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+    # How many proxies we run in front of the app, each appending to X-Forwarded-For: the client
+    # address is the entry that many from the right (core/clientaddr.py); 0 ignores the header.
+    TRUSTED_PROXY_COUNT = env.env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
     LOG_LEVEL = (env.env_str("LOG_LEVEL", "INFO") or "INFO").upper()
 except env.EnvError as exc:
     raise ImproperlyConfigured(str(exc)) from None
@@ -162,6 +165,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# The one trusted client address (never django-ipware's guess from forwarded headers).
+AXES_CLIENT_IP_CALLABLE = "core.clientaddr.client_ip"
 
 # --- I18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "id"

@@ -42,7 +42,9 @@ def commands(host: str, port: int, web_workers: int, concurrency: int) -> dict[s
             str(port),
             "--workers",
             str(web_workers),
-            "--proxy-headers",
+            # The client address is read by the app itself (core/clientaddr.py, with
+            # TRUSTED_PROXY_COUNT): uvicorn must not rewrite it from a header anyone can send.
+            "--no-proxy-headers",
             *UVICORN_OPTIONS,
         ],
         "worker": [
