@@ -22,11 +22,118 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+# --- Role sets: every one is named here, once, and imported where it is used -----------------
+# A set says who may do one thing. Two sets with the same members keep two names when they are
+# two permissions (they may part one day); tests/test_access_sets.py fails on a set of roles
+# written anywhere else. Views take them unpacked (`role_required(*CAN_X)`), APIs as they are
+# (`read_roles = CAN_X`), checks through `user_has_role(user, CAN_X)`.
+
 ALL_ROLES: frozenset[str] = frozenset(Role)
+# The operational side (the command post and intelligence): the dashboard, its live alert feed
+# and the exercise banner.
 OPERATIONAL: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL})
 # Who may correct early-warning scores, train, backtest and activate engine versions: those
 # who may read the intelligence the engine scores (never the administrator or the liaison).
 CAN_TUNE_EARLY_WARNING: frozenset[str] = OPERATIONAL
+
+# Landing pages and the administration page.
+CAN_OPEN_COMMAND_LANDING: frozenset[str] = frozenset({Role.KOMANDO})
+CAN_OPEN_INTEL_LANDING: frozenset[str] = frozenset({Role.INTEL})
+CAN_OPEN_FIELD_LANDING: frozenset[str] = frozenset({Role.LAPANGAN})
+CAN_ADMINISTER: frozenset[str] = frozenset({Role.ADMIN})
+CAN_READ_AUDIT: frozenset[str] = frozenset({Role.ADMIN, Role.KOMANDO})
+# Menu links shown to fewer roles than the page admits: the report form is the field
+# officer's (komando may file too, from the incident pages); the API docs are open to every
+# signed-in role (IsSignedIn) but offered in the menu to these.
+NAV_REPORT_FORM: frozenset[str] = frozenset({Role.LAPANGAN})
+NAV_API_DOCS: frozenset[str] = frozenset({Role.ADMIN, Role.KOMANDO, Role.INTEL})
+
+# Personnel.
+# The roster in full, units, BKO and the strength (kekuatan); the liaison never (personal data).
+CAN_READ_PERSONNEL: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL, Role.ADMIN})
+# The officers API: the above see everyone, a field officer himself (officer_list_for_user).
+CAN_READ_OFFICERS: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL, Role.ADMIN, Role.LAPANGAN})
+# officer_list_for_user: who sees every officer, not only himself.
+CAN_READ_ALL_OFFICERS: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL, Role.ADMIN})
+# Add and edit officers, set their status.
+CAN_MANAGE_PERSONNEL: frozenset[str] = frozenset({Role.KOMANDO, Role.ADMIN})
+# Request and decide BKO reinforcements, check contingents in, release them.
+CAN_MANAGE_BKO: frozenset[str] = frozenset({Role.KOMANDO})
+# CSV import, and the officer and TPS exports.
+CAN_IMPORT_EXPORT_CSV: frozenset[str] = frozenset({Role.KOMANDO, Role.ADMIN})
+
+# Operations: TPS, posts, assignments, the planner.
+CAN_OPEN_TPS_PAGES: frozenset[str] = frozenset(
+    {Role.KOMANDO, Role.INTEL, Role.ADMIN, Role.PENGHUBUNG_KPU}
+)
+CAN_ADD_TPS: frozenset[str] = frozenset({Role.KOMANDO, Role.ADMIN})
+# Set a TPS's vulnerability indicators and override its category.
+CAN_SET_TPS_VULNERABILITY: frozenset[str] = frozenset({Role.KOMANDO})
+# The reason for a category set by hand may rest on intelligence: not for the liaison.
+CAN_READ_OVERRIDE_REASON: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL, Role.ADMIN})
+# Posts with their strength (counts only, no names: the liaison may read them).
+CAN_READ_POSTS: frozenset[str] = frozenset(
+    {Role.KOMANDO, Role.INTEL, Role.ADMIN, Role.PENGHUBUNG_KPU}
+)
+# The assignments API: the above see all, a field officer his own (assignment_list_for_user).
+CAN_READ_ASSIGNMENTS: frozenset[str] = frozenset(
+    {Role.KOMANDO, Role.INTEL, Role.ADMIN, Role.LAPANGAN}
+)
+# assignment_list_for_user: who sees every assignment, not only his own.
+CAN_READ_ALL_ASSIGNMENTS: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL, Role.ADMIN})
+# Create posts, assign officers by hand, cancel assignments.
+CAN_DEPLOY: frozenset[str] = frozenset({Role.KOMANDO})
+# Run the deployment planner, review and accept its plans.
+CAN_PLAN_DEPLOYMENT: frozenset[str] = frozenset({Role.KOMANDO})
+
+# Operations: the dashboard's API, the liaison view, situation reports, exercises.
+CAN_READ_SITUATION_MAP: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL, Role.PENGHUBUNG_KPU})
+CAN_READ_LIAISON_SUMMARY: frozenset[str] = frozenset(
+    {Role.KOMANDO, Role.INTEL, Role.PENGHUBUNG_KPU}
+)
+CAN_OPEN_LIAISON_VIEW: frozenset[str] = frozenset({Role.PENGHUBUNG_KPU})
+CAN_PRINT_LIAISON_SUMMARY: frozenset[str] = frozenset({Role.PENGHUBUNG_KPU, Role.KOMANDO})
+CAN_READ_SITREP: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL, Role.PENGHUBUNG_KPU})
+# Who gets the full situation report (or may choose the partner one); everyone else with
+# CAN_READ_SITREP always gets the partner version.
+CAN_READ_FULL_SITREP: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL})
+CAN_READ_EXERCISES: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL, Role.ADMIN})
+CAN_READ_EXERCISE_RUNS: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL})
+CAN_EDIT_SCENARIOS: frozenset[str] = frozenset({Role.ADMIN, Role.KOMANDO})
+# Start and stop exercise runs.
+CAN_RUN_EXERCISES: frozenset[str] = frozenset({Role.KOMANDO})
+
+# Incidents and TPS returns.
+# The incidents API, each role scoped by incident_list_for_user.
+CAN_READ_INCIDENTS: frozenset[str] = frozenset(
+    {Role.KOMANDO, Role.INTEL, Role.LAPANGAN, Role.PENGHUBUNG_KPU}
+)
+# incident_list_for_user: who sees every incident.
+CAN_READ_ALL_INCIDENTS: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL})
+# The command post's incident list and incident page.
+CAN_OPEN_INCIDENT_PAGES: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL})
+CAN_READ_INCIDENT_STATS: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL})
+# Read the use-of-force log; appending to it is CAN_RESPOND_TO_INCIDENTS.
+CAN_READ_FORCE_LOG: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL})
+# File an incident report (and add its photos): the report form and the API.
+CAN_FILE_FIELD_REPORTS: frozenset[str] = frozenset({Role.LAPANGAN, Role.KOMANDO})
+# The response: verify, colour, control, dispatch, mark steps, use of force, Gakkumdu.
+CAN_RESPOND_TO_INCIDENTS: frozenset[str] = frozenset({Role.KOMANDO})
+# The TPS returns API, scoped by tps_return_list_for_user.
+CAN_READ_TPS_RETURNS: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL, Role.LAPANGAN})
+# tps_return_list_for_user: who sees every return; and the list of overdue TPS.
+CAN_READ_ALL_TPS_RETURNS: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL})
+CAN_FILE_TPS_RETURNS: frozenset[str] = frozenset({Role.LAPANGAN, Role.KOMANDO})
+
+# Early warning: intelligence reports, public tips, alerts, the engine's configuration.
+# Intelligence reports and public tips (the page, the API).
+CAN_READ_INTEL: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL})
+CAN_FILE_INTEL: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL})
+CAN_READ_ALERTS: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL})
+# Acknowledge, escalate and close alerts.
+CAN_HANDLE_ALERTS: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL})
+# The engine's lexicon, weights and thresholds (versioned).
+CAN_CONFIGURE_EARLY_WARNING: frozenset[str] = frozenset({Role.ADMIN})
 
 # Where each role lands after login; the first role in this order wins for a user with several.
 LANDING = {

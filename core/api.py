@@ -9,7 +9,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.access import ALL_ROLES, Role
+from core.access import ALL_ROLES, CAN_READ_AUDIT
 from core.drf import ClientRateThrottle
 from core.models import AuditEvent
 from core.selectors import audit_event_list
@@ -101,7 +101,7 @@ class AuditEventFilter(filters.FilterSet):
 class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The audit trail, read-only (admin and komando)."""
 
-    read_roles = frozenset({Role.ADMIN, Role.KOMANDO})
+    read_roles = CAN_READ_AUDIT
     serializer_class = AuditEventSerializer
     filterset_class = AuditEventFilter
     ordering_fields = ["at", "id"]

@@ -16,7 +16,17 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from core.access import LANDING, Role, primary_role, role_required
+from core.access import (
+    CAN_ADMINISTER,
+    CAN_OPEN_COMMAND_LANDING,
+    CAN_OPEN_FIELD_LANDING,
+    CAN_OPEN_INTEL_LANDING,
+    CAN_READ_AUDIT,
+    LANDING,
+    Role,
+    primary_role,
+    role_required,
+)
 from core.models import WorkerHeartbeat
 from core.selectors import audit_event_list
 from incidents.selectors import alert_open_list, incident_list_for_user
@@ -116,13 +126,13 @@ def home(request):
     return redirect(LANDING[role])
 
 
-@role_required(Role.KOMANDO)
+@role_required(*CAN_OPEN_COMMAND_LANDING)
 def landing_komando(request):
     """The command post's landing page is the live dashboard."""
     return redirect("dashboard")
 
 
-@role_required(Role.INTEL)
+@role_required(*CAN_OPEN_INTEL_LANDING)
 def landing_intel(request):
     return render(
         request,
@@ -131,7 +141,7 @@ def landing_intel(request):
     )
 
 
-@role_required(Role.LAPANGAN)
+@role_required(*CAN_OPEN_FIELD_LANDING)
 def landing_lapangan(request):
     officer = getattr(request.user, "officer", None)
     return render(
@@ -148,7 +158,7 @@ def landing_lapangan(request):
     )
 
 
-@role_required(Role.ADMIN)
+@role_required(*CAN_ADMINISTER)
 def landing_admin(request):
     from django.contrib.auth import get_user_model
     from django.db.models import Count
@@ -173,7 +183,7 @@ def landing_admin(request):
     )
 
 
-@role_required(Role.ADMIN, Role.KOMANDO)
+@role_required(*CAN_READ_AUDIT)
 def audit_list(request):
     events = audit_event_list()
     action = request.GET.get("action", "").strip()

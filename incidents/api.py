@@ -16,7 +16,19 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from core.access import Role, user_roles
+from core.access import (
+    CAN_FILE_FIELD_REPORTS,
+    CAN_FILE_TPS_RETURNS,
+    CAN_READ_ALL_TPS_RETURNS,
+    CAN_READ_FORCE_LOG,
+    CAN_READ_INCIDENT_STATS,
+    CAN_READ_INCIDENTS,
+    CAN_READ_TPS_RETURNS,
+    CAN_RESPOND_TO_INCIDENTS,
+    OPERATIONAL,
+    Role,
+    user_roles,
+)
 from incidents import services
 from incidents.models import (
     ControlLevel,
@@ -39,8 +51,6 @@ from incidents.selectors import (
 from operations.models import Kelurahan, Post, Tps
 from personnel.models import Officer
 
-COMMAND = frozenset({Role.KOMANDO})
-FIELD = frozenset({Role.LAPANGAN, Role.KOMANDO})
 # Indonesia's extent, generously: a point outside it is a broken GPS fix or a typo.
 INDONESIA = {"south": -11.5, "north": 6.5, "west": 94.5, "east": 141.5}
 MAX_DESCRIPTION = 5000
@@ -439,19 +449,19 @@ class IncidentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     komando and intel see all; the KPU liaison sees real ones touching the election process,
     without identities. Every response action is komando's."""
 
-    read_roles = frozenset({Role.KOMANDO, Role.INTEL, Role.LAPANGAN, Role.PENGHUBUNG_KPU})
-    write_roles = FIELD
+    read_roles = CAN_READ_INCIDENTS
+    write_roles = CAN_FILE_FIELD_REPORTS
     action_roles = {
-        "transition": COMMAND,
-        "colour": COMMAND,
-        "control": COMMAND,
-        "dispatch_officers": COMMAND,
-        "suggestions": COMMAND,
-        "mark": COMMAND,
-        "gakkumdu": COMMAND,
-        "photos": FIELD,
-        "stats": frozenset({Role.KOMANDO, Role.INTEL}),
-        "force": frozenset({Role.KOMANDO, Role.INTEL}),
+        "transition": CAN_RESPOND_TO_INCIDENTS,
+        "colour": CAN_RESPOND_TO_INCIDENTS,
+        "control": CAN_RESPOND_TO_INCIDENTS,
+        "dispatch_officers": CAN_RESPOND_TO_INCIDENTS,
+        "suggestions": CAN_RESPOND_TO_INCIDENTS,
+        "mark": CAN_RESPOND_TO_INCIDENTS,
+        "gakkumdu": CAN_RESPOND_TO_INCIDENTS,
+        "photos": CAN_FILE_FIELD_REPORTS,
+        "stats": CAN_READ_INCIDENT_STATS,
+        "force": CAN_READ_FORCE_LOG,
     }
     filterset_class = IncidentFilter
     ordering_fields = ["reported_at", "occurred_at", "colour"]
@@ -470,7 +480,7 @@ class IncidentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     def _liaison(self) -> bool:
         roles = user_roles(self.request.user)
-        return Role.PENGHUBUNG_KPU in roles and not roles & {Role.KOMANDO, Role.INTEL}
+        return Role.PENGHUBUNG_KPU in roles and not roles & OPERATIONAL
 
     def get_serializer_class(self):
         if self.action == "create":
@@ -589,7 +599,7 @@ class IncidentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         """The use-of-force log: read it, or append to it (never edit or delete)."""
         incident = self.get_object()
         if request.method == "POST":
-            if not user_roles(request.user) & COMMAND:
+            if not user_roles(request.user) & CAN_RESPOND_TO_INCIDENTS:
                 return Response(
                     {"detail": "Hanya pos komando.", "code": "permission_denied"},
                     status=status.HTTP_403_FORBIDDEN,
@@ -666,9 +676,9 @@ class TpsReturnSerializer(serializers.ModelSerializer):
 class TpsReturnViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """TPS returns through polling day; `overdue` lists TPS whose next return is late."""
 
-    read_roles = frozenset({Role.KOMANDO, Role.INTEL, Role.LAPANGAN})
-    write_roles = FIELD
-    action_roles = {"overdue": frozenset({Role.KOMANDO, Role.INTEL})}
+    read_roles = CAN_READ_TPS_RETURNS
+    write_roles = CAN_FILE_TPS_RETURNS
+    action_roles = {"overdue": CAN_READ_ALL_TPS_RETURNS}
     serializer_class = TpsReturnSerializer
     filterset_fields = ["tps", "status"]
 

@@ -7,7 +7,13 @@ from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from core.access import Role
+from core.access import (
+    CAN_CONFIGURE_EARLY_WARNING,
+    CAN_FILE_INTEL,
+    CAN_HANDLE_ALERTS,
+    CAN_READ_ALERTS,
+    CAN_READ_INTEL,
+)
 from core.clientaddr import client_hash
 from core.drf import ClientRateThrottle
 from incidents import scoring, services
@@ -24,8 +30,6 @@ from incidents.models import (
 )
 from incidents.selectors import alert_report_refs, alert_rows
 from operations.models import Kelurahan, Tps
-
-OPS = frozenset({Role.KOMANDO, Role.INTEL})
 
 
 class ScoreSerializer(serializers.ModelSerializer):
@@ -66,8 +70,8 @@ class IntelViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Laporan Informasi: intel and komando file and read them; sources are need-to-know and
     never reach the liaison or field roles (they have no access to this endpoint at all)."""
 
-    read_roles = OPS
-    write_roles = OPS
+    read_roles = CAN_READ_INTEL
+    write_roles = CAN_FILE_INTEL
     serializer_class = IntelSerializer
     filterset_class = IntelFilter
     queryset = (
@@ -107,7 +111,7 @@ class TipSerializer(serializers.ModelSerializer):
 class TipViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Public tips: anyone may POST (rate-limited per client); intel and komando read them."""
 
-    read_roles = OPS
+    read_roles = CAN_READ_INTEL
     serializer_class = TipSerializer
     throttle_classes = [TipThrottle]
     queryset = Tip.objects.select_related("kelurahan").prefetch_related("scores")
@@ -190,8 +194,12 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     """Alerts for the command post (komando and intel); `?since=ID` replays what a reconnecting
     client missed, oldest first. Acknowledge, escalate and close are komando's and intel's."""
 
-    read_roles = OPS
-    action_roles = {"acknowledge": OPS, "escalate": OPS, "close": OPS}
+    read_roles = CAN_READ_ALERTS
+    action_roles = {
+        "acknowledge": CAN_HANDLE_ALERTS,
+        "escalate": CAN_HANDLE_ALERTS,
+        "close": CAN_HANDLE_ALERTS,
+    }
     serializer_class = AlertSerializer
     filterset_class = AlertFilter
 
@@ -286,8 +294,8 @@ class EwConfigViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """The engine's lexicon, weights and thresholds, versioned (admin). A version is never
     edited: POST a new one (with is_active to switch to it); scores record their version."""
 
-    read_roles = frozenset({Role.ADMIN})
-    write_roles = frozenset({Role.ADMIN})
+    read_roles = CAN_CONFIGURE_EARLY_WARNING
+    write_roles = CAN_CONFIGURE_EARLY_WARNING
     serializer_class = EwConfigSerializer
     queryset = EwConfig.objects.order_by("-created_at", "-id")
 

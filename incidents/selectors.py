@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.access import Role, user_roles
+from core.access import CAN_READ_ALL_INCIDENTS, CAN_READ_ALL_TPS_RETURNS, Role, user_roles
 from incidents.models import OPEN_ALERT_STATUSES, Alert, Incident, IncidentType, TpsReturn
 
 # What touches the election process, for the KPU liaison (accidents and "other" do not).
@@ -34,7 +34,7 @@ def incident_list_for_user(*, user) -> QuerySet[Incident]:
     qs = Incident.objects.select_related("kelurahan", "tps__kelurahan").order_by(
         "-reported_at", "-id"
     )
-    if roles & {Role.KOMANDO, Role.INTEL}:
+    if roles & CAN_READ_ALL_INCIDENTS:
         return qs
     if Role.PENGHUBUNG_KPU in roles:
         return qs.filter(is_exercise=False, type__in=ELECTION_TYPES)
@@ -57,7 +57,7 @@ def tps_return_list_for_user(*, user) -> QuerySet[TpsReturn]:
     """TPS returns: all for komando and intel, his own for a field officer."""
     roles = user_roles(user)
     qs = TpsReturn.objects.select_related("tps__kelurahan").order_by("-reported_at", "-id")
-    if roles & {Role.KOMANDO, Role.INTEL}:
+    if roles & CAN_READ_ALL_TPS_RETURNS:
         return qs
     if Role.LAPANGAN in roles:
         return qs.filter(reporter=user)

@@ -14,7 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from core.access import Role, role_required, user_has_role
+from core.access import (
+    CAN_FILE_FIELD_REPORTS,
+    CAN_OPEN_INCIDENT_PAGES,
+    CAN_READ_INTEL,
+    CAN_RESPOND_TO_INCIDENTS,
+    role_required,
+    user_has_role,
+)
 from incidents import services
 from incidents.api import IncidentCreateSerializer
 from incidents.models import (
@@ -31,7 +38,6 @@ from incidents.selectors import dispatch_suggestions, incident_list_for_user
 from operations.models import Kelurahan, Post, Tps
 from personnel.models import Officer
 
-FIELD = (Role.LAPANGAN, Role.KOMANDO)
 ACTION_LABELS = {
     "verify": _lazy("Verifikasi"),
     "reject": _lazy("Tolak (dengan alasan)"),
@@ -39,7 +45,6 @@ ACTION_LABELS = {
     "close": _lazy("Selesaikan"),
     "reopen": _lazy("Buka kembali (dengan alasan)"),
 }
-OPS = (Role.KOMANDO, Role.INTEL)
 
 
 def _form_context(request, errors=None, values=None) -> dict:
@@ -62,7 +67,7 @@ def _form_context(request, errors=None, values=None) -> dict:
     }
 
 
-@role_required(*FIELD)
+@role_required(*CAN_FILE_FIELD_REPORTS)
 def report_form(request):
     """The report form. With JavaScript it keeps a draft on the phone and sends through the API
     (retrying until the network answers); without, this view takes the POST itself."""
@@ -109,7 +114,7 @@ def report_form(request):
     return redirect("home")
 
 
-@role_required(*OPS)
+@role_required(*CAN_OPEN_INCIDENT_PAGES)
 def incident_list(request):
     qs = incident_list_for_user(user=request.user).select_related("kelurahan__kecamatan")
     status = request.GET.get("status", "open")
@@ -190,7 +195,7 @@ def _handle_action(request, incident) -> None:
         raise ValidationError({"op": _("Tindakan tidak dikenal.")})
 
 
-@role_required(*OPS)
+@role_required(*CAN_OPEN_INCIDENT_PAGES)
 def incident_detail(request, pk: int):
     qs = (
         incident_list_for_user(user=request.user)
@@ -204,7 +209,7 @@ def incident_detail(request, pk: int):
         .select_related("reporter", "kelurahan__kecamatan", "tps", "post")
     )
     incident = get_object_or_404(qs, pk=pk)
-    can_act = user_has_role(request.user, (Role.KOMANDO,))
+    can_act = user_has_role(request.user, CAN_RESPOND_TO_INCIDENTS)
     if request.method == "POST":
         if not can_act:
             return render(request, "403.html", status=403)
@@ -271,7 +276,7 @@ def tip_form(request):
     return render(request, "incidents/tip_form.html", {**context, "sent": True})
 
 
-@role_required(*OPS)
+@role_required(*CAN_READ_INTEL)
 def intel_page(request):
     """Laporan Informasi: the list with each report's score, and the form to file one."""
     from incidents.api_ew import IntelSerializer

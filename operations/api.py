@@ -10,7 +10,19 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.access import ALL_ROLES, Role, user_has_role
+from core.access import (
+    ALL_ROLES,
+    CAN_ADD_TPS,
+    CAN_DEPLOY,
+    CAN_PLAN_DEPLOYMENT,
+    CAN_READ_ASSIGNMENTS,
+    CAN_READ_FULL_SITREP,
+    CAN_READ_OVERRIDE_REASON,
+    CAN_READ_POSTS,
+    CAN_READ_SITREP,
+    CAN_SET_TPS_VULNERABILITY,
+    user_has_role,
+)
 from operations import services
 from operations.models import (
     Assignment,
@@ -74,10 +86,6 @@ class ElectionPhaseViewSet(viewsets.ReadOnlyModelViewSet):
 
 # --- TPS, posts, assignments and the planner --------------------------------------------------
 
-COMMAND = frozenset({Role.KOMANDO})
-OPS_READ = frozenset({Role.KOMANDO, Role.INTEL, Role.ADMIN})
-REASON_READERS = OPS_READ
-
 
 class TpsSerializer(serializers.ModelSerializer):
     kelurahan = serializers.SlugRelatedField(slug_field="name", queryset=Kelurahan.objects.all())
@@ -117,7 +125,7 @@ class TpsSerializer(serializers.ModelSerializer):
     def to_representation(self, instance):
         data = super().to_representation(instance)
         request = self.context.get("request")
-        if request is not None and not user_has_role(request.user, REASON_READERS):
+        if request is not None and not user_has_role(request.user, CAN_READ_OVERRIDE_REASON):
             # The command post's reason for a category may rest on intelligence: theirs only.
             data.pop("override_reason", None)
         return data
@@ -157,8 +165,8 @@ class TpsViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     TPS and their security category are what the KPU needs); komando and admin add them."""
 
     read_roles = ALL_ROLES
-    write_roles = frozenset({Role.KOMANDO, Role.ADMIN})
-    action_roles = {"indicators": COMMAND, "override": COMMAND}
+    write_roles = CAN_ADD_TPS
+    action_roles = {"indicators": CAN_SET_TPS_VULNERABILITY, "override": CAN_SET_TPS_VULNERABILITY}
     serializer_class = TpsSerializer
     filterset_class = TpsFilter
     ordering_fields = ["number", "dpt", "category"]
@@ -273,8 +281,8 @@ class PostViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Security posts with their required and assigned strength (counts only: the liaison may
     read them, officers' names are never in this endpoint)."""
 
-    read_roles = OPS_READ | {Role.PENGHUBUNG_KPU}
-    write_roles = COMMAND
+    read_roles = CAN_READ_POSTS
+    write_roles = CAN_DEPLOY
     serializer_class = PostSerializer
     filterset_fields = ["kind", "is_active", "kecamatan__code"]
 
@@ -336,9 +344,9 @@ class AssignmentFilter(filters.FilterSet):
 class AssignmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Who is where when. A field officer sees his own; komando assigns by hand."""
 
-    read_roles = OPS_READ | {Role.LAPANGAN}
-    write_roles = COMMAND
-    action_roles = {"cancel": COMMAND}
+    read_roles = CAN_READ_ASSIGNMENTS
+    write_roles = CAN_DEPLOY
+    action_roles = {"cancel": CAN_DEPLOY}
     serializer_class = AssignmentSerializer
     filterset_class = AssignmentFilter
 
@@ -393,8 +401,8 @@ class PlanDetailSerializer(PlanSerializer):
 class PlanViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """The deployment planner: POST runs it (a draft), accept applies it."""
 
-    read_roles = COMMAND
-    write_roles = COMMAND
+    read_roles = CAN_PLAN_DEPLOYMENT
+    write_roles = CAN_PLAN_DEPLOYMENT
     queryset = DeploymentPlan.objects.select_related("pattern").order_by("-created_at")
     filterset_fields = ["status"]
 
@@ -446,7 +454,7 @@ class SitrepView(APIView):
     """The situation report as JSON: the same figures as the page, PDF and CSV. The KPU liaison
     always gets the partner version (no intelligence, alert texts, names or force log)."""
 
-    read_roles = frozenset({Role.KOMANDO, Role.INTEL, Role.PENGHUBUNG_KPU})
+    read_roles = CAN_READ_SITREP
 
     @extend_schema(parameters=[SitrepQuerySerializer], responses=OpenApiTypes.OBJECT)
     def get(self, request):
@@ -456,7 +464,7 @@ class SitrepView(APIView):
         query = SitrepQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
-        partner = data["partner"] or not user_has_role(request.user, (Role.KOMANDO, Role.INTEL))
+        partner = data["partner"] or not user_has_role(request.user, CAN_READ_FULL_SITREP)
         report = sitrep_build(
             start=data["start"],
             end=data["end"],

@@ -14,7 +14,13 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.access import OPERATIONAL, Role, user_roles
+from core.access import (
+    CAN_READ_LIAISON_SUMMARY,
+    CAN_READ_SITUATION_MAP,
+    OPERATIONAL,
+    Role,
+    user_roles,
+)
 from core.changes import data_version
 from operations.dashboard import dash_filter_from, dashboard_map, dashboard_stats, liaison_summary
 
@@ -92,7 +98,7 @@ class DashboardMapView(_FilteredView):
     """Map layers: TPS, open incidents, posts with strength, open alerts, place labels.
     The KPU liaison gets TPS and real incidents touching the election process only."""
 
-    read_roles = OPERATIONAL | {Role.PENGHUBUNG_KPU}
+    read_roles = CAN_READ_SITUATION_MAP
 
     @extend_schema(parameters=FILTER_PARAMS, responses=OpenApiTypes.OBJECT)
     def get(self, request):
@@ -115,7 +121,7 @@ class LiaisonSummaryView(_FilteredView):
     """The liaison's figures: phase, TPS by status and category, election incidents,
     per kecamatan. No people, no intelligence, no alerts."""
 
-    read_roles = OPERATIONAL | {Role.PENGHUBUNG_KPU}
+    read_roles = CAN_READ_LIAISON_SUMMARY
 
     @extend_schema(parameters=FILTER_PARAMS, responses=OpenApiTypes.OBJECT)
     def get(self, request):

@@ -11,16 +11,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.access import Role, role_required, user_has_role
+from core.access import (
+    CAN_EDIT_SCENARIOS,
+    CAN_READ_EXERCISE_RUNS,
+    CAN_READ_EXERCISES,
+    CAN_RUN_EXERCISES,
+    role_required,
+    user_has_role,
+)
 from operations import exercises
 from operations.aar import exercise_report, exercise_timeline_svg
 from operations.models import ExerciseRun, Scenario
 
-RUN_READERS = (Role.KOMANDO, Role.INTEL)
-SCENARIO_EDITORS = (Role.ADMIN, Role.KOMANDO)
 
-
-@role_required(Role.KOMANDO, Role.INTEL, Role.ADMIN)
+@role_required(*CAN_READ_EXERCISES)
 def exercise_list(request):
     """Scenarios (database and shipped files) and, for komando and intel, the runs."""
     in_db = {s.name: s for s in Scenario.objects.order_by("name")}
@@ -54,7 +58,7 @@ def exercise_list(request):
             }
         )
     rows.sort(key=lambda r: r["name"])
-    can_read_runs = user_has_role(request.user, RUN_READERS)
+    can_read_runs = user_has_role(request.user, CAN_READ_EXERCISE_RUNS)
     runs = (
         ExerciseRun.objects.select_related("scenario", "started_by")[:30] if can_read_runs else []
     )
@@ -64,8 +68,8 @@ def exercise_list(request):
         {
             "scenarios": rows,
             "runs": runs,
-            "can_start": user_has_role(request.user, (Role.KOMANDO,)),
-            "can_edit": user_has_role(request.user, SCENARIO_EDITORS),
+            "can_start": user_has_role(request.user, CAN_RUN_EXERCISES),
+            "can_edit": user_has_role(request.user, CAN_EDIT_SCENARIOS),
             "running": ExerciseRun.objects.filter(status=ExerciseRun.Status.RUNNING).first()
             if can_read_runs
             else None,
@@ -106,14 +110,14 @@ def _scenario_form(request, scenario: Scenario | None, initial_text: str):
     )
 
 
-@role_required(*SCENARIO_EDITORS)
+@role_required(*CAN_EDIT_SCENARIOS)
 def scenario_new(request):
     example = exercises.scenario_files().get("sengketa-tps")
     text = example.read_text(encoding="utf-8") if example else "{}"
     return _scenario_form(request, None, text)
 
 
-@role_required(*SCENARIO_EDITORS)
+@role_required(*CAN_EDIT_SCENARIOS)
 def scenario_edit(request, name: str):
     scenario = Scenario.objects.filter(name=name).first()
     if scenario is not None:
@@ -127,7 +131,7 @@ def scenario_edit(request, name: str):
     return _scenario_form(request, scenario, text)
 
 
-@role_required(Role.KOMANDO)
+@role_required(*CAN_RUN_EXERCISES)
 @require_POST
 def run_start(request, name: str):
     try:
@@ -190,7 +194,7 @@ def _labelled(report: dict) -> dict:
     return shown
 
 
-@role_required(*RUN_READERS)
+@role_required(*CAN_READ_EXERCISE_RUNS)
 def run_detail(request, pk: int):
     run = _run_get(pk)
     report = exercise_report(run=run)
@@ -201,20 +205,20 @@ def run_detail(request, pk: int):
             "run": run,
             "report": _labelled(report),
             "timeline": exercise_timeline_svg(report, _timeline_labels(run)),
-            "can_stop": user_has_role(request.user, (Role.KOMANDO,))
+            "can_stop": user_has_role(request.user, CAN_RUN_EXERCISES)
             and run.status == ExerciseRun.Status.RUNNING,
             "refresh": run.status == ExerciseRun.Status.RUNNING,
         },
     )
 
 
-@role_required(*RUN_READERS)
+@role_required(*CAN_READ_EXERCISE_RUNS)
 def run_report_json(request, pk: int):
     run = _run_get(pk)
     return JsonResponse(exercise_report(run=run), json_dumps_params={"ensure_ascii": False})
 
 
-@role_required(Role.KOMANDO)
+@role_required(*CAN_RUN_EXERCISES)
 @require_POST
 def run_stop(request, pk: int):
     run = get_object_or_404(ExerciseRun, pk=pk)

@@ -186,12 +186,12 @@ def planner_input_build(*, pattern, reserve_share: float, starts_at, ends_at, ke
 def assignment_list_for_user(*, user):
     """Assignments `user` may see: all for komando, intel and admin; his own for a field officer;
     none for the KPU liaison (they name officers)."""
-    from core.access import Role, user_roles
+    from core.access import CAN_READ_ALL_ASSIGNMENTS, Role, user_roles
     from operations.models import Assignment
 
     roles = user_roles(user)
     qs = Assignment.objects.select_related("officer", "post").order_by("starts_at", "id")
-    if roles & {Role.KOMANDO, Role.INTEL, Role.ADMIN}:
+    if roles & CAN_READ_ALL_ASSIGNMENTS:
         return qs
     if Role.LAPANGAN in roles:
         return qs.filter(officer__user=user)

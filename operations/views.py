@@ -10,7 +10,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from core.access import Role, primary_role, role_required, user_has_role
+from core.access import (
+    CAN_IMPORT_EXPORT_CSV,
+    CAN_OPEN_TPS_PAGES,
+    CAN_PLAN_DEPLOYMENT,
+    CAN_READ_FULL_SITREP,
+    CAN_READ_OVERRIDE_REASON,
+    CAN_READ_SITREP,
+    CAN_SET_TPS_VULNERABILITY,
+    primary_role,
+    role_required,
+    user_has_role,
+)
 from operations import services
 from operations.models import (
     DeploymentPattern,
@@ -23,10 +34,8 @@ from operations.models import (
 from operations.selectors import operation_window_default, tps_counts_by_category
 from operations.vulnerability import WEIGHTS
 
-OPS = (Role.KOMANDO, Role.INTEL, Role.ADMIN)
 
-
-@role_required(*OPS, Role.PENGHUBUNG_KPU)
+@role_required(*CAN_OPEN_TPS_PAGES)
 def tps_list(request):
     qs = Tps.objects.select_related("kelurahan__kecamatan").order_by("kelurahan__name", "number")
     kec = request.GET.get("kecamatan", "")
@@ -47,7 +56,7 @@ def tps_list(request):
             "categories": [*TpsCategory.choices, ("khusus", _("khusus"))],
             "selected": {"kecamatan": kec, "category": cat},
             "counts": tps_counts_by_category(qs),
-            "can_export": user_has_role(request.user, (Role.KOMANDO, Role.ADMIN)),
+            "can_export": user_has_role(request.user, CAN_IMPORT_EXPORT_CSV),
         },
     )
 
@@ -70,12 +79,12 @@ class OverrideForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("Alasan"), max_length=255, required=False)
 
 
-@role_required(*OPS, Role.PENGHUBUNG_KPU)
+@role_required(*CAN_OPEN_TPS_PAGES)
 def tps_detail(request, pk: int):
     tps = get_object_or_404(Tps.objects.select_related("kelurahan__kecamatan"), pk=pk)
-    can_edit = user_has_role(request.user, (Role.KOMANDO,))
+    can_edit = user_has_role(request.user, CAN_SET_TPS_VULNERABILITY)
     # The reason for a category set by hand may rest on intelligence: not for the liaison.
-    show_reason = user_has_role(request.user, (Role.KOMANDO, Role.INTEL, Role.ADMIN))
+    show_reason = user_has_role(request.user, CAN_READ_OVERRIDE_REASON)
     ind_form = IndicatorsForm(initial={"indicators": tps.indicators})
     ovr_form = OverrideForm(
         initial={"category": tps.category_override, "reason": tps.override_reason}
@@ -147,7 +156,7 @@ class PlanForm(forms.Form):
         return data
 
 
-@role_required(Role.KOMANDO)
+@role_required(*CAN_PLAN_DEPLOYMENT)
 def planner_page(request):
     start, end = operation_window_default()
     form = PlanForm(
@@ -173,7 +182,7 @@ def planner_page(request):
     return render(request, "operations/planner.html", {"form": form, "plans": plans})
 
 
-@role_required(Role.KOMANDO)
+@role_required(*CAN_PLAN_DEPLOYMENT)
 def plan_detail(request, pk: int):
     plan = get_object_or_404(DeploymentPlan.objects.select_related("pattern"), pk=pk)
     clusters = plan.result.get("clusters", [])
@@ -206,7 +215,7 @@ def plan_detail(request, pk: int):
     )
 
 
-@role_required(Role.KOMANDO)
+@role_required(*CAN_PLAN_DEPLOYMENT)
 @require_POST
 def plan_accept_view(request, pk: int):
     plan = get_object_or_404(DeploymentPlan, pk=pk)
@@ -221,7 +230,6 @@ def plan_accept_view(request, pk: int):
 
 # --- Situation report (laporan situasi) ---------------------------------------------------------
 
-SITREP_ROLES = (Role.KOMANDO, Role.INTEL, Role.PENGHUBUNG_KPU)
 DATETIME_INPUT = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]
 
 
@@ -272,7 +280,7 @@ def _sitrep_request(request):
     report is None when the form is invalid."""
     from operations.sitrep import sitrep_build, sitrep_period_default
 
-    liaison_only = not user_has_role(request.user, (Role.KOMANDO, Role.INTEL))
+    liaison_only = not user_has_role(request.user, CAN_READ_FULL_SITREP)
     if "dari" in request.GET or "sampai" in request.GET:
         form = SitrepForm(request.GET)
     else:
@@ -311,7 +319,7 @@ def _sitrep_query(report) -> str:
     return urlencode(params)
 
 
-@role_required(*SITREP_ROLES)
+@role_required(*CAN_READ_SITREP)
 def sitrep_page(request):
     import datetime as dt
 
@@ -336,7 +344,7 @@ def sitrep_page(request):
         "form": form,
         "report": report,
         "days": days,
-        "can_choose": user_has_role(request.user, (Role.KOMANDO, Role.INTEL)),
+        "can_choose": user_has_role(request.user, CAN_READ_FULL_SITREP),
     }
     if report is not None:
         context.update(
@@ -358,7 +366,7 @@ def _sitrep_bad_request(form) -> HttpResponse:
     )
 
 
-@role_required(*SITREP_ROLES)
+@role_required(*CAN_READ_SITREP)
 def sitrep_pdf_download(request):
     from operations.sitrep_render import sitrep_filename, sitrep_pdf
 
@@ -370,7 +378,7 @@ def sitrep_pdf_download(request):
     return response
 
 
-@role_required(*SITREP_ROLES)
+@role_required(*CAN_READ_SITREP)
 def sitrep_csv_download(request):
     from operations.sitrep_render import sitrep_csv, sitrep_filename
 

@@ -11,7 +11,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from core.access import OPERATIONAL, Role, primary_role, role_required
+from core.access import (
+    CAN_OPEN_LIAISON_VIEW,
+    CAN_PRINT_LIAISON_SUMMARY,
+    OPERATIONAL,
+    primary_role,
+    role_required,
+)
 from core.context_processors import ROLE_LABELS
 from incidents.models import (
     Alert,
@@ -186,7 +192,7 @@ def _liaison_context(request, f) -> dict:
 
 
 @require_GET
-@role_required(Role.PENGHUBUNG_KPU)
+@role_required(*CAN_OPEN_LIAISON_VIEW)
 def liaison(request):
     """The KPU liaison's read-only view: TPS statuses, election incidents, per kecamatan."""
     f, error = _filter_or_400(request, "operations/dashboard_bad_filter.html")
@@ -201,7 +207,7 @@ def liaison(request):
 
 
 @require_GET
-@role_required(Role.PENGHUBUNG_KPU, Role.KOMANDO)
+@role_required(*CAN_PRINT_LIAISON_SUMMARY)
 def liaison_print(request):
     """A printable, dated summary for the KPU/Bawaslu coordination meeting."""
     f, error = _filter_or_400(request, "operations/dashboard_bad_filter.html")

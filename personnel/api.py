@@ -9,13 +9,15 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.access import Role
+from core.access import (
+    CAN_MANAGE_BKO,
+    CAN_MANAGE_PERSONNEL,
+    CAN_READ_OFFICERS,
+    CAN_READ_PERSONNEL,
+)
 from personnel import services
 from personnel.models import BkoContingent, BkoRequest, Officer, OfficerStatus, Rank, Satgas, Unit
 from personnel.selectors import officer_list_for_user, strength_rollup
-
-STAFF = frozenset({Role.KOMANDO, Role.INTEL, Role.ADMIN})
-COMMAND = frozenset({Role.KOMANDO, Role.ADMIN})
 
 
 class UnitSerializer(serializers.ModelSerializer):
@@ -31,7 +33,7 @@ class UnitSerializer(serializers.ModelSerializer):
 class UnitViewSet(viewsets.ReadOnlyModelViewSet):
     """Units of Polres Metro (and the home units of BKO contingents)."""
 
-    read_roles = STAFF
+    read_roles = CAN_READ_PERSONNEL
     serializer_class = UnitSerializer
     filterset_fields = ["kind"]
     queryset = (
@@ -102,9 +104,9 @@ class OfficerViewSet(
     """The roster. Komando, intel and admin read it; a field officer sees only himself; the KPU
     liaison never (names, NRP and phones are personal data). Komando and admin edit it."""
 
-    read_roles = STAFF | {Role.LAPANGAN}
-    write_roles = COMMAND
-    action_roles = {"status": COMMAND}
+    read_roles = CAN_READ_OFFICERS
+    write_roles = CAN_MANAGE_PERSONNEL
+    action_roles = {"status": CAN_MANAGE_PERSONNEL}
     serializer_class = OfficerSerializer
     filterset_class = OfficerFilter
     ordering_fields = ["rank", "name", "nrp"]
@@ -181,9 +183,9 @@ class DecisionSerializer(serializers.Serializer):
 class BkoRequestViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Requests for reinforcements; Polda's decision (all, part or none) is recorded on them."""
 
-    read_roles = STAFF
-    write_roles = frozenset({Role.KOMANDO})
-    action_roles = {"decide": frozenset({Role.KOMANDO})}
+    read_roles = CAN_READ_PERSONNEL
+    write_roles = CAN_MANAGE_BKO
+    action_roles = {"decide": CAN_MANAGE_BKO}
     serializer_class = BkoRequestSerializer
     filterset_fields = ["status"]
     queryset = BkoRequest.objects.select_related("requested_by").order_by("-requested_at")
@@ -244,12 +246,9 @@ class CheckInSerializer(serializers.Serializer):
 class BkoContingentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Contingents: announced, checked in officer by officer, released at the end."""
 
-    read_roles = STAFF
-    write_roles = frozenset({Role.KOMANDO})
-    action_roles = {
-        "check_in": frozenset({Role.KOMANDO}),
-        "release": frozenset({Role.KOMANDO}),
-    }
+    read_roles = CAN_READ_PERSONNEL
+    write_roles = CAN_MANAGE_BKO
+    action_roles = {"check_in": CAN_MANAGE_BKO, "release": CAN_MANAGE_BKO}
     serializer_class = ContingentSerializer
     filterset_fields = ["status"]
     queryset = (
@@ -294,7 +293,7 @@ class BkoContingentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
 class StrengthView(APIView):
     """Strength (kekuatan): by unit, satgas and status, Polres and BKO apart, deployed/reserve."""
 
-    read_roles = STAFF
+    read_roles = CAN_READ_PERSONNEL
 
     @extend_schema(responses=inline_serializer("Strength", {"total": serializers.IntegerField()}))
     def get(self, request):

@@ -2,7 +2,7 @@
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from core.access import Role, user_roles
+from core.access import CAN_READ_ALL_OFFICERS, Role, user_roles
 from personnel.models import BkoContingent, Officer, OfficerStatus, Satgas, Unit
 
 AVAILABLE_STATUSES = (OfficerStatus.SIAGA, OfficerStatus.BERTUGAS)
@@ -13,7 +13,7 @@ def officer_list_for_user(*, user) -> QuerySet[Officer]:
     officer; nobody for the KPU liaison (names, NRP and phones are personal data)."""
     roles = user_roles(user)
     qs = Officer.objects.select_related("unit", "satgas", "contingent").order_by("-rank", "name")
-    if roles & {Role.KOMANDO, Role.INTEL, Role.ADMIN}:
+    if roles & CAN_READ_ALL_OFFICERS:
         return qs
     if Role.LAPANGAN in roles:
         return qs.filter(user=user)

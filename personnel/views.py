@@ -11,15 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.access import Role, role_required
+from core.access import CAN_IMPORT_EXPORT_CSV, CAN_READ_PERSONNEL, role_required
 from personnel.models import BkoContingent, BkoRequest, OfficerStatus, Unit
 from personnel.selectors import officer_list_for_user, strength_rollup
 
-STAFF = (Role.KOMANDO, Role.INTEL, Role.ADMIN)
-IMPORTERS = (Role.KOMANDO, Role.ADMIN)
 
-
-@role_required(*STAFF)
+@role_required(*CAN_READ_PERSONNEL)
 def roster(request):
     qs = officer_list_for_user(user=request.user)
     unit = request.GET.get("unit", "")
@@ -49,12 +46,12 @@ def roster(request):
     )
 
 
-@role_required(*STAFF)
+@role_required(*CAN_READ_PERSONNEL)
 def strength(request):
     return render(request, "personnel/strength.html", {"s": strength_rollup()})
 
 
-@role_required(*STAFF)
+@role_required(*CAN_READ_PERSONNEL)
 def bko(request):
     return render(
         request,
@@ -89,7 +86,7 @@ class ImportForm(forms.Form):
         return data
 
 
-@role_required(*IMPORTERS)
+@role_required(*CAN_IMPORT_EXPORT_CSV)
 def csv_import(request):
     from core.csv_io import MAX_BYTES
     from operations.csv_io import tps_import
@@ -134,14 +131,14 @@ def _csv_response(writer, name: str) -> HttpResponse:
     return response
 
 
-@role_required(*IMPORTERS)
+@role_required(*CAN_IMPORT_EXPORT_CSV)
 def officers_csv(request):
     from personnel.csv_io import officers_export
 
     return _csv_response(officers_export, "personel")
 
 
-@role_required(*IMPORTERS)
+@role_required(*CAN_IMPORT_EXPORT_CSV)
 def tps_csv(request):
     from operations.csv_io import tps_export
 
