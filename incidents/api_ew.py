@@ -4,6 +4,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
@@ -114,6 +115,10 @@ class TipViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     read_roles = CAN_READ_INTEL
     serializer_class = TipSerializer
     throttle_classes = [TipThrottle]
+    # JSON only: the POST runs without a session (so without CSRF), and an HTML form on any
+    # other site can send form-encoded or multipart bodies cross-site with no preflight; it
+    # cannot send application/json without a CORS preflight, which we never answer (415 else).
+    parser_classes = [JSONParser]
     queryset = Tip.objects.select_related("kelurahan").prefetch_related("scores")
 
     def get_permissions(self):
