@@ -372,20 +372,52 @@ def gakkumdu_refer(*, incident: Incident, by, data: dict) -> GakkumduReferral:
     return referral
 
 
+def photo_check(*, upload) -> bytes:
+    """Refuse a photo too large in bytes or pixels, or not a JPEG/PNG/WebP by its content,
+    before a single pixel is decoded; its bytes when it may be decoded.
+
+    Only the header is read here (Image.open without load): a PNG of a few KB can declare
+    169 megapixels and cost seconds and gigabytes to decode, so the declared size is the check.
+    The upload's name and content type are the sender's claims and are ignored."""
+    from PIL import Image, UnidentifiedImageError
+
+    if upload.size > PHOTO_MAX_BYTES:
+        raise ValidationError(
+            {"photo": _("Foto lebih dari %(n)d MB.") % {"n": PHOTO_MAX_BYTES // (1024 * 1024)}}
+        )
+    raw = upload.read()
+    upload.seek(0)
+    try:
+        with Image.open(io.BytesIO(raw), formats=list(PHOTO_FORMATS)) as probe:
+            width, height = probe.size
+    except Image.DecompressionBombError:
+        width = height = settings.PHOTO_MAX_PIXELS + 1  # Pillow's own ceiling: far too large
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise ValidationError(
+            {"photo": _("Berkas bukan gambar JPEG, PNG atau WebP yang sah.")}
+        ) from None
+    if width * height > settings.PHOTO_MAX_PIXELS:
+        raise ValidationError(
+            {
+                "photo": _("Foto lebih dari %(n)d megapiksel.")
+                % {"n": settings.PHOTO_MAX_PIXELS // 1_000_000}
+            }
+        )
+    return raw
+
+
 def photo_add(*, incident: Incident, by, upload) -> IncidentPhoto:
-    """Keep a photo as evidence: checked to be a real image within the size limit, hashed, and
+    """Keep a photo as evidence: checked (photo_check) before it is decoded, hashed, and
     copied without its metadata (EXIF, GPS) for everyone but Gakkumdu."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
-    if upload.size > PHOTO_MAX_BYTES:
-        raise ValidationError({"photo": _("Foto lebih dari 10 MB.")})
-    raw = upload.read()
+    raw = photo_check(upload=upload)
     try:
-        with Image.open(io.BytesIO(raw)) as probe:
+        with Image.open(io.BytesIO(raw), formats=list(PHOTO_FORMATS)) as probe:
             probe.verify()
-        image = Image.open(io.BytesIO(raw))
+        image = Image.open(io.BytesIO(raw), formats=list(PHOTO_FORMATS))
         image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise ValidationError({"photo": _("Berkas bukan gambar yang sah.")}) from None
     if image.format not in PHOTO_FORMATS:
         raise ValidationError({"photo": _("Hanya JPEG, PNG atau WebP.")})

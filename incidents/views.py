@@ -89,6 +89,21 @@ def report_form(request):
             _form_context(request, errors, request.POST),
             status=400,
         )
+    # The photos are checked (bytes, declared pixels, type from content) before the report is
+    # filed: a refused photo sends the form back with the officer's text, nothing half-filed.
+    photo_errors = []
+    for upload in request.FILES.getlist("photos")[:5]:
+        try:
+            services.photo_check(upload=upload)
+        except ValidationError as exc:
+            photo_errors.extend(exc.messages)
+    if photo_errors:
+        return render(
+            request,
+            "incidents/report_form.html",
+            _form_context(request, {"photos": " ".join(photo_errors)}, request.POST),
+            status=400,
+        )
     fingerprint = services.request_fingerprint(
         {k: (v.pk if hasattr(v, "pk") else v) for k, v in body.validated_data.items()}
     )

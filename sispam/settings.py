@@ -46,6 +46,8 @@ try:
     # How many proxies we run in front of the app, each appending to X-Forwarded-For: the client
     # address is the entry that many from the right (core/clientaddr.py); 0 ignores the header.
     TRUSTED_PROXY_COUNT = env.env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+    # A photo's declared width x height is checked against this before it is decoded.
+    PHOTO_MAX_PIXELS = env.env_int("PHOTO_MAX_PIXELS", 40_000_000, minimum=1)
     LOG_LEVEL = (env.env_str("LOG_LEVEL", "INFO") or "INFO").upper()
 except env.EnvError as exc:
     raise ImproperlyConfigured(str(exc)) from None
