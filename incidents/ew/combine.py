@@ -33,7 +33,7 @@ def model_blocks(engine: Engine, text: str, channel: str | None, a: Analysis | N
         extra.append("rule_drill")
     if channel:
         extra.append(f"channel_{channel}")
-    return blocks_of(reader.words(text), ev.features + extra), ev, rule
+    return blocks_of(ev.words, ev.features + extra), ev, rule
 
 
 def _bare(text: str, channel: str | None):

@@ -117,6 +117,7 @@ class Events:
     means: dict[str, str] = field(default_factory=dict)
     targets: set[str] = field(default_factory=set)
     said: dict[str, str] = field(default_factory=dict)  # "act:arson" -> the words written
+    words: list[str] = field(default_factory=list)  # the normalised words (the model reads them)
     doc: set[str] = field(default_factory=set)  # report-wide statuses
     level: str = "hijau"
     why: str = ""
@@ -234,6 +235,7 @@ class EventReader:
             i += len(match[0])
         ev = self._judge([c for c in clauses if c])
         ev.said = said
+        ev.words = words
         return ev
 
     def _judge(self, clauses: list[list[tuple[str, int]]]) -> Events:
