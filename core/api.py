@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.access import ALL_ROLES, CAN_READ_AUDIT
+from core.dates import BoundedIsoDateTimeFilter
 from core.drf import ClientRateThrottle
 from core.models import AuditEvent
 from core.selectors import audit_event_list
@@ -87,8 +88,8 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
 
 class AuditEventFilter(filters.FilterSet):
-    since = filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
-    until = filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
+    since = BoundedIsoDateTimeFilter(field_name="at", lookup_expr="gte")
+    until = BoundedIsoDateTimeFilter(field_name="at", lookup_expr="lt")
     actor = filters.CharFilter(field_name="actor_username")
     action = filters.CharFilter(field_name="action")
     object_id = filters.CharFilter(field_name="object_id")

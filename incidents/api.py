@@ -29,6 +29,7 @@ from core.access import (
     Role,
     user_roles,
 )
+from core.dates import BoundedIsoDateTimeFilter
 from incidents import services
 from incidents.models import (
     ControlLevel,
@@ -394,8 +395,8 @@ class IncidentFilter(filters.FilterSet):
     type = filters.MultipleChoiceFilter(choices=IncidentType.choices)
     kecamatan = filters.CharFilter(field_name="kelurahan__kecamatan__code")
     kelurahan = filters.CharFilter(field_name="kelurahan__code")
-    since = filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="gte")
-    until = filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="lt")
+    since = BoundedIsoDateTimeFilter(field_name="reported_at", lookup_expr="gte")
+    until = BoundedIsoDateTimeFilter(field_name="reported_at", lookup_expr="lt")
     overdue = filters.BooleanFilter(field_name="overdue_at", lookup_expr="isnull", exclude=True)
 
     class Meta:

@@ -16,6 +16,7 @@ from core.access import (
     CAN_READ_INTEL,
 )
 from core.clientaddr import client_hash
+from core.dates import BoundedIsoDateTimeFilter, datetime_param
 from core.drf import ClientRateThrottle
 from incidents import scoring, services
 from incidents.models import (
@@ -59,7 +60,7 @@ class IntelSerializer(serializers.ModelSerializer):
 class IntelFilter(filters.FilterSet):
     field = filters.ChoiceFilter(choices=IntelField.choices)
     kelurahan = filters.CharFilter(field_name="kelurahan__code")
-    since = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    since = BoundedIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     level = filters.ChoiceFilter(field_name="scores__level", choices=AlertLevel.choices)
 
     class Meta:
@@ -214,7 +215,6 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         import datetime as dt
 
         from django.utils import timezone
-        from django.utils.dateparse import parse_datetime
 
         from incidents.selectors import alert_backtest
 
@@ -222,15 +222,13 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
             hours = int(request.query_params.get("hours", 6))
         except ValueError:
             hours = 0
-        until = parse_datetime(request.query_params.get("until", "")) or timezone.now()
-        since = parse_datetime(request.query_params.get("since", "")) or (
-            until - dt.timedelta(days=7)
-        )
-        if not 1 <= hours <= 72 or timezone.is_naive(since) or timezone.is_naive(until):
+        if not 1 <= hours <= 72:
             return Response(
-                {"detail": "hours 1-72; since/until ISO 8601 with a time zone", "code": "invalid"},
+                {"hours": ["1-72"], "detail": "hours 1-72", "code": "invalid"},
                 status=status.HTTP_400_BAD_REQUEST,
             )
+        until = datetime_param(request.query_params, "until", timezone.now())
+        since = datetime_param(request.query_params, "since", until - dt.timedelta(days=7))
         return Response(alert_backtest(since=since, until=until, hours=hours))
 
     @extend_schema(request=None, responses=AlertSerializer)

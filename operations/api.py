@@ -23,6 +23,7 @@ from core.access import (
     CAN_SET_TPS_VULNERABILITY,
     user_has_role,
 )
+from core.dates import BoundedDateTimeField
 from operations import services
 from operations.models import (
     Assignment,
@@ -432,8 +433,8 @@ class PlanViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 class SitrepQuerySerializer(serializers.Serializer):
     """The period of a situation report (ISO 8601; without an offset: WIB) and the version."""
 
-    start = serializers.DateTimeField(required=False)
-    end = serializers.DateTimeField(required=False)
+    start = BoundedDateTimeField(required=False)
+    end = BoundedDateTimeField(required=False)
     partner = serializers.BooleanField(required=False, default=False)
 
     def validate(self, attrs):
