@@ -30,6 +30,7 @@ from core.access import (
     user_roles,
 )
 from core.dates import BoundedIsoDateTimeFilter
+from core.uploads import accepts_uploads
 from incidents import services
 from incidents.models import (
     ControlLevel,
@@ -625,6 +626,7 @@ class IncidentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request={"multipart/form-data": PhotoSerializer})
     @action(detail=True, methods=["post"])
+    @accepts_uploads("photo")
     def photos(self, request, pk=None):
         """Attach a photo (JPEG, PNG or WebP, at most 10 MB)."""
         incident, data = self._act(PhotoSerializer, request)

@@ -22,6 +22,7 @@ from core.access import (
     role_required,
     user_has_role,
 )
+from core.uploads import accepts_uploads
 from incidents import services
 from incidents.api import IncidentCreateSerializer
 from incidents.models import (
@@ -68,6 +69,7 @@ def _form_context(request, errors=None, values=None) -> dict:
 
 
 @role_required(*CAN_FILE_FIELD_REPORTS)
+@accepts_uploads("photos")
 def report_form(request):
     """The report form. With JavaScript it keeps a draft on the phone and sends through the API
     (retrying until the network answers); without, this view takes the POST itself."""

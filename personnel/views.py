@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.access import CAN_IMPORT_EXPORT_CSV, CAN_READ_PERSONNEL, role_required
+from core.uploads import accepts_uploads
 from personnel.models import BkoContingent, BkoRequest, OfficerStatus, Unit
 from personnel.selectors import officer_list_for_user, strength_rollup
 
@@ -87,6 +88,7 @@ class ImportForm(forms.Form):
 
 
 @role_required(*CAN_IMPORT_EXPORT_CSV)
+@accepts_uploads("file")
 def csv_import(request):
     from core.csv_io import MAX_BYTES
     from operations.csv_io import tps_import

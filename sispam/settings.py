@@ -48,6 +48,9 @@ try:
     TRUSTED_PROXY_COUNT = env.env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
     # A photo's declared width x height is checked against this before it is decoded.
     PHOTO_MAX_PIXELS = env.env_int("PHOTO_MAX_PIXELS", 40_000_000, minimum=1)
+    # The largest request body of all (the report form with five 10 MB photos), refused with 413
+    # before it is read; endpoints that take no file accept far less (core/uploads.py).
+    REQUEST_MAX_BYTES = env.env_int("REQUEST_MAX_BYTES", 60 * 1024 * 1024, minimum=1024)
     LOG_LEVEL = (env.env_str("LOG_LEVEL", "INFO") or "INFO").upper()
 except env.EnvError as exc:
     raise ImproperlyConfigured(str(exc)) from None
@@ -95,6 +98,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CSRF, which parses the POST: caps the body and refuses unexpected file parts.
+    "core.uploads.UploadGuardMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -169,6 +174,12 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 # The one trusted client address (never django-ipware's guess from forwarded headers).
 AXES_CLIENT_IP_CALLABLE = "core.clientaddr.client_ip"
+
+# --- Request bodies (core/uploads.py) ---------------------------------------------------------
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # form fields and JSON bodies: 2.5 MB
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # a larger upload is spooled to a temporary file
+DATA_UPLOAD_MAX_NUMBER_FILES = 10  # the report form takes five photos
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
 # --- I18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "id"
