@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import transaction
 
 from core.changes import data_changed_mark
+from core.queue import BatchQueue, broker_redis, task_delay
 
 ALERTS_GROUP = "alerts"
 PUSH_QUEUE = "sispam:push"  # Redis list of [group, event] JSON, oldest first
@@ -31,8 +32,10 @@ DRAIN_BATCH = 200
 
 log = logging.getLogger(__name__)
 
+_push_queue = BatchQueue(key=PUSH_QUEUE, batch=DRAIN_BATCH, drain_task="core.tasks.push_drain")
+push_queue_redis = broker_redis  # the client the list lives in (tests read the list through it)
+
 _worker_loop: asyncio.AbstractEventLoop | None = None
-_redis = None
 # True in a Celery worker process (set by sispam/celery.py): send after commit, not via the list.
 in_worker = False
 
@@ -59,33 +62,18 @@ def realtime_send(*, group: str, event: dict) -> None:
     _send(group, {"type": "push.event", "text": json.dumps(event)})
 
 
-def push_queue_redis():
-    """This process's client of the broker's Redis (its own pool; short timeouts, like the
-    broker's, so an outage fails a publish fast instead of holding a request)."""
-    global _redis
-    if _redis is None:
-        import redis
-
-        _redis = redis.Redis.from_url(
-            settings.CELERY_BROKER_URL, socket_connect_timeout=2, socket_timeout=5
-        )
-    return _redis
-
-
 def _publish(group: str, event: dict) -> None:
-    from core.tasks import push_drain, push_event
-
     # Shared dashboard answers built before the change are out of date from the moment the
     # event leaves (before any screen can receive it and refresh). From a web request that is
     # the drain, which counts a whole batch as one change: no extra Redis trip per report.
     if settings.CELERY_TASK_ALWAYS_EAGER:
         data_changed_mark()
-        push_event.delay(group, event)
+        task_delay("core.tasks.push_event", group, event)
     elif in_worker:
         data_changed_mark()
         realtime_send(group=group, event=event)
-    elif push_queue_redis().rpush(PUSH_QUEUE, json.dumps([group, event])) == 1:
-        push_drain.delay()  # the list was empty: no drain is due to see this one
+    else:
+        _push_queue.push([group, event])  # a drain is enqueued when the list was empty
 
 
 def realtime_publish_after_commit(*, group: str, event: dict) -> None:
@@ -100,10 +88,9 @@ def push_queue_drain() -> int:
     A publisher that finds the list empty enqueues another drain, so an event appended after
     this loop saw the list empty is never left behind.
     """
-    client = push_queue_redis()
     sent = 0
     while True:
-        raws = client.lpop(PUSH_QUEUE, DRAIN_BATCH)
+        raws = _push_queue.pop()
         if not raws:
             return sent
         data_changed_mark()  # before the screens hear of it (see _publish)

@@ -6,6 +6,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from core.models import WorkerHeartbeat
+from core.realtime import push_queue_drain, realtime_send
 
 
 @shared_task(name="core.tasks.heartbeat", ignore_result=True)
@@ -19,14 +20,10 @@ def heartbeat() -> str:
 @shared_task(name="core.tasks.push_event", ignore_result=True, acks_late=False)
 def push_event(group: str, event: dict) -> None:
     """Deliver one event to a channel-layer group (a lost push is replayed by `?since=`)."""
-    from core.realtime import realtime_send
-
     realtime_send(group=group, event=event)
 
 
 @shared_task(name="core.tasks.push_drain", ignore_result=True, acks_late=False)
 def push_drain() -> int:
     """Send the events web requests queued after commit (see core.realtime)."""
-    from core.realtime import push_queue_drain
-
     return push_queue_drain()

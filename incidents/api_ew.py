@@ -18,7 +18,7 @@ from core.access import (
 from core.clientaddr import client_hash
 from core.dates import BoundedIsoDateTimeFilter, datetime_param
 from core.drf import ClientRateThrottle
-from incidents import scoring, services
+from incidents import alerts, services
 from incidents.models import (
     OPEN_ALERT_STATUSES,
     Alert,
@@ -236,9 +236,7 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     def acknowledge(self, request, pk=None):
         """Take the alert on (stops its escalation for being unacknowledged)."""
         return Response(
-            AlertSerializer(
-                scoring.alert_acknowledge(alert=self.get_object(), by=request.user)
-            ).data
+            AlertSerializer(alerts.alert_acknowledge(alert=self.get_object(), by=request.user)).data
         )
 
     @extend_schema(request=AlertEscalateSerializer, responses=AlertSerializer)
@@ -247,7 +245,7 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         """Move the alert one step up: Kabag Ops, Kapolres, Kapolda."""
         body = AlertEscalateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        alert = scoring.alert_escalate(
+        alert = alerts.alert_escalate(
             alert=self.get_object(), by=request.user, note=body.validated_data["note"]
         )
         return Response(AlertSerializer(alert).data)
@@ -258,7 +256,7 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         """Close with the outcome."""
         body = AlertCloseSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        alert = scoring.alert_close(
+        alert = alerts.alert_close(
             alert=self.get_object(), by=request.user, outcome=body.validated_data["outcome"]
         )
         return Response(AlertSerializer(alert).data)

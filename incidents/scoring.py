@@ -4,7 +4,8 @@ the alert it calls for, and sweep up reports the broker never delivered.
 Chain: a service saves a report -> on commit, `incidents.tasks.score_report` is enqueued (a
 broker outage is logged, not raised: the sweep finds the report later) -> the task calls
 `report_score` -> `EwScore` row (unique per report and version, so a duplicate delivery is
-harmless) -> `alert_raise` for merah -> push to `/ws/alerts/` after commit.
+harmless) -> `incidents.alerts.alert_raise` for merah (the alert lifecycle lives there) -> push to
+`/ws/alerts/` after commit.
 """
 
 import datetime as dt
@@ -12,24 +13,19 @@ import json
 import logging
 import time
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.realtime import ALERTS_GROUP, realtime_publish_after_commit
-from incidents.ew import Engine, Report
-from incidents.models import (
-    OPEN_ALERT_STATUSES,
-    Alert,
-    AlertLevel,
-    AlertStatus,
-    EwScore,
-    Incident,
-    IntelReport,
-    Tip,
-)
+from core import realtime
+from core.queue import BatchQueue, task_delay
+from incidents.alerts import alert_raise, alert_surge_raise
+from incidents.ew import Config, Engine, Report, default_config
+from incidents.ew.stream import poisson_sf
+from incidents.models import Alert, AlertLevel, EwConfig, EwScore, Incident, IntelReport, Tip
+from operations.models import ElectionPhase, Tps
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +44,6 @@ def engine_get() -> Engine:
     if _engine is not None and now - _checked_at < CONFIG_CHECK_SECONDS:
         return _engine
     _checked_at = now
-    from incidents.ew import Config, default_config
-    from incidents.models import EwConfig
-
     active = EwConfig.objects.filter(is_active=True).values_list("version", "config").first()
     if active is None:
         if _engine is None or _engine.version != default_config().version:
@@ -68,6 +61,9 @@ def engine_version() -> str:
 
 SCORE_QUEUE = "sispam:score"  # Redis list of [kind, pk] JSON, oldest first
 SCORE_BATCH = 50
+_score_queue = BatchQueue(
+    key=SCORE_QUEUE, batch=SCORE_BATCH, drain_task="incidents.tasks.score_drain"
+)
 
 
 def score_enqueue_after_commit(*, kind: str, pk: int) -> None:
@@ -80,17 +76,13 @@ def score_enqueue_after_commit(*, kind: str, pk: int) -> None:
     any report still unscored after EW_SWEEP_SECONDS; scoring twice is harmless (unique per
     report and engine version). In a worker, or eagerly, the report is scored by its own task.
     """
-    from django.conf import settings
-
-    from core import realtime
-    from incidents.tasks import score_drain, score_report
 
     def enqueue() -> None:
         try:
             if settings.CELERY_TASK_ALWAYS_EAGER or realtime.in_worker:
-                score_report.delay(kind, pk)
-            elif realtime.push_queue_redis().rpush(SCORE_QUEUE, json.dumps([kind, pk])) == 1:
-                score_drain.delay()  # the list was empty: no drain is due to see this one
+                task_delay("incidents.tasks.score_report", kind, pk)
+            else:
+                _score_queue.push([kind, pk])
         except Exception:  # broker down: the report is saved; the beat sweep will score it
             log.warning("could not enqueue scoring of %s %s; the sweep will", kind, pk)
 
@@ -99,17 +91,13 @@ def score_enqueue_after_commit(*, kind: str, pk: int) -> None:
 
 def score_queue_drain() -> int:
     """Score every queued report, oldest first, until the list is empty; how many."""
-    from core.realtime import push_queue_redis
-    from incidents.tasks import score_drain
-
-    client = push_queue_redis()
     done = 0
     started = time.monotonic()
     while True:
         if time.monotonic() - started > 60:  # hand the rest to a fresh task, inside its limits
-            score_drain.delay()
+            _score_queue.drain_again()
             return done
-        raws = client.lpop(SCORE_QUEUE, SCORE_BATCH)
+        raws = _score_queue.pop()
         if not raws:
             return done
         for raw in raws:
@@ -123,8 +111,6 @@ def score_queue_drain() -> int:
 
 def _vulnerability(kelurahan_id, tps) -> str | None:
     """The TPS's category, else the worst category among the kelurahan's TPS."""
-    from operations.models import Tps
-
     if tps is not None:
         return tps.category
     if kelurahan_id is None:
@@ -139,8 +125,6 @@ def _vulnerability(kelurahan_id, tps) -> str | None:
 
 def _phase(at):
     """(risk weight, name) of the election phase in force at `at`, as phase_current picks it."""
-    from operations.models import ElectionPhase
-
     found = list(
         ElectionPhase.objects.filter(starts_at__lte=at, ends_at__gte=at)
         .order_by("-starts_at")
@@ -299,8 +283,6 @@ def surge_check(*, score: EwScore, kelurahan, exercise: bool = False) -> Alert |
     kelurahan's own last 24 hours before the window, blended with a prior of 0.25 an hour
     weighted as 6 hours), P(X >= k | Poisson(r * W / 60)) < alpha (0.001) and k >= 4.
     """
-    from incidents.ew.stream import poisson_sf
-
     now = timezone.now()
     window = dt.timedelta(minutes=_stream("surge_window_minutes"))
     base_hours = _stream("surge_baseline_hours")
@@ -323,7 +305,6 @@ def surge_check(*, score: EwScore, kelurahan, exercise: bool = False) -> Alert |
     p = poisson_sf(k, expected)
     if p >= _stream("surge_alpha"):
         return None
-    key = f"surge:{'exercise:' if exercise else ''}kel:{kelurahan.pk}"
     reason = _("%(k)d laporan di %(w)s dalam %(m)d menit; biasanya %(e).1f (p = %(p).1e)") % {
         "k": k,
         "w": kelurahan.name,
@@ -331,105 +312,14 @@ def surge_check(*, score: EwScore, kelurahan, exercise: bool = False) -> Alert |
         "e": expected,
         "p": p,
     }
-    alert = _open_alert_locked(key)
-    created = alert is None
-    if created:
-        alert = Alert.objects.create(
-            kind=Alert.Kind.SURGE,
-            level=AlertLevel.KUNING,
-            title=_("Lonjakan laporan di %(w)s") % {"w": kelurahan.name},
-            reasons=[reason],
-            kelurahan=kelurahan,
-            dedup_key=key,
-            is_exercise=exercise,
-        )
-        alert.ew_new = True  # it holds this report only: no count needed
-    alert.scores.add(score)
-    if not created:
-        alert.kelurahan = kelurahan  # the same row: its name without a query
-        if now - alert.updated_at < SURGE_UPDATE_EVERY:
-            # A surge goes on report after report: the wall needs to know it continues, not a
-            # push for every report (200 screens times every report swamps the server).
-            return alert
-        alert.reasons = [reason]
-        alert.save(update_fields=["reasons", "updated_at"])
-    event = _alert_event(alert, "alert.created" if created else "alert.updated")
-    realtime_publish_after_commit(group=ALERTS_GROUP, event=event)
-    return alert
-
-
-SURGE_UPDATE_EVERY = dt.timedelta(seconds=60)
-
-
-def _open_alert_locked(key: str) -> Alert | None:
-    """The open alert with this dedup key, locked (its row only), with its kelurahan."""
-    return (
-        Alert.objects.select_for_update(of=("self",))
-        .select_related("kelurahan")
-        .filter(dedup_key=key, status__in=OPEN_ALERT_STATUSES)
-        .first()
+    return alert_surge_raise(
+        score=score, kelurahan=kelurahan, exercise=exercise, reason=reason, now=now
     )
-
-
-def _alert_event(alert: Alert, kind: str) -> dict:
-    return {
-        "type": kind,
-        "alert": {
-            "id": alert.pk,
-            "kind": alert.kind,
-            "level": alert.level,
-            "status": alert.status,
-            "title": alert.title,
-            "reasons": alert.reasons,
-            "kelurahan": alert.kelurahan.name if alert.kelurahan_id else None,
-            "reports": 1 if getattr(alert, "ew_new", False) else alert.scores.count(),
-            "escalation": alert.escalation,
-            "overdue": alert.ack_overdue_at is not None,
-            "is_exercise": alert.is_exercise,
-        },
-    }
-
-
-def alert_raise(*, score: EwScore, obj, kind: str) -> Alert:
-    """Open an alert for a merah report, or add the report to the one already open for the same
-    place (one open alert per place and kind); pushed to the command post after commit."""
-    place = f"kel:{obj.kelurahan_id}" if obj.kelurahan_id else f"{kind}:{obj.pk}"
-    exercise = getattr(obj, "is_exercise", False)
-    # An exercise report never joins a real alert (nor a real one an exercise alert).
-    key = f"report:{'exercise:' if exercise else ''}{place}"
-    alert = _open_alert_locked(key)
-    created = alert is None
-    if created:
-        where = obj.kelurahan.name if obj.kelurahan_id else _("lokasi belum jelas")
-        alert = Alert.objects.create(
-            kind=Alert.Kind.REPORT,
-            level=AlertLevel.MERAH,
-            title=_("Ancaman di %(w)s") % {"w": where},
-            reasons=score.reasons,
-            kelurahan=obj.kelurahan,
-            dedup_key=key,
-            is_exercise=exercise,
-        )
-        alert.ew_new = True  # it holds this report only: no count needed
-    else:
-        alert.reasons = score.reasons
-        alert.updated_at = timezone.now()
-        alert.save(update_fields=["reasons", "updated_at"])
-    alert.scores.add(score)
-    realtime_publish_after_commit(
-        group=ALERTS_GROUP,
-        event=_alert_event(alert, "alert.created" if created else "alert.updated"),
-    )
-    return alert
 
 
 def scores_sweep(*, older_than_seconds: int | None = None, limit: int = 500) -> int:
     """Enqueue reports left unscored under the current version (a lost message, a broker
     outage); run by Celery beat every EW_SWEEP_SECONDS. Returns how many were enqueued."""
-    from django.conf import settings
-
-    from incidents.tasks import score_report
-
     if older_than_seconds is None:
         older_than_seconds = settings.EW_SWEEP_SECONDS
     version = engine_version()
@@ -449,113 +339,9 @@ def scores_sweep(*, older_than_seconds: int | None = None, limit: int = 500) -> 
         )
         for pk in pending:
             try:
-                score_report.delay(kind, pk)
+                task_delay("incidents.tasks.score_report", kind, pk)
             except Exception:
                 log.warning("broker still down; sweep stops")
                 return sent
             sent += 1
     return sent
-
-
-ESCALATION_CHAIN = ["pos komando", "Kabag Ops", "Kapolres", "Kapolda"]
-
-
-def _alert_locked(alert: Alert) -> Alert:
-    return Alert.objects.select_for_update().get(pk=alert.pk)
-
-
-@transaction.atomic
-def alert_acknowledge(*, alert: Alert, by) -> Alert:
-    """The duty officer has seen the alert and takes it on."""
-    from core.services import audit_record
-
-    alert = _alert_locked(alert)
-    if alert.status not in (AlertStatus.OPEN, AlertStatus.ESCALATED):
-        raise ValidationError({"status": _("Peringatan ini tidak dapat diterima lagi.")})
-    before = alert.status
-    alert.status = AlertStatus.ACKNOWLEDGED
-    alert.acknowledged_at = timezone.now()
-    alert.acknowledged_by = by
-    alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "updated_at"])
-    audit_record(
-        actor=by, action="alert.acknowledge", obj=alert, changes={"status": [before, alert.status]}
-    )
-    realtime_publish_after_commit(group=ALERTS_GROUP, event=_alert_event(alert, "alert.updated"))
-    return alert
-
-
-@transaction.atomic
-def alert_escalate(*, alert: Alert, by, note: str = "") -> Alert:
-    """Move the alert one step up the chain (pos komando, Kabag Ops, Kapolres, Kapolda)."""
-    from core.services import audit_record
-
-    alert = _alert_locked(alert)
-    if alert.status == AlertStatus.CLOSED:
-        raise ValidationError({"status": _("Peringatan sudah ditutup.")})
-    if alert.escalation >= len(ESCALATION_CHAIN) - 1:
-        raise ValidationError({"escalation": _("Sudah di tingkat tertinggi (Kapolda).")})
-    alert.escalation += 1
-    alert.status = AlertStatus.ESCALATED
-    alert.save(update_fields=["escalation", "status", "updated_at"])
-    audit_record(
-        actor=by,
-        action="alert.escalate",
-        obj=alert,
-        note=note,
-        changes={"escalation": [alert.escalation - 1, alert.escalation]},
-    )
-    realtime_publish_after_commit(group=ALERTS_GROUP, event=_alert_event(alert, "alert.updated"))
-    return alert
-
-
-@transaction.atomic
-def alert_close(*, alert: Alert, by, outcome: str) -> Alert:
-    """Close the alert with what came of it (false alarm, handled, handed to Gakkumdu, ...)."""
-    from core.services import audit_record
-
-    if not outcome.strip():
-        raise ValidationError({"outcome": _("Tuliskan hasil penanganan.")})
-    alert = _alert_locked(alert)
-    if alert.status == AlertStatus.CLOSED:
-        raise ValidationError({"status": _("Peringatan sudah ditutup.")})
-    before = alert.status
-    alert.status = AlertStatus.CLOSED
-    alert.closed_at = timezone.now()
-    alert.outcome = outcome.strip()
-    alert.save(update_fields=["status", "closed_at", "outcome", "updated_at"])
-    audit_record(
-        actor=by,
-        action="alert.close",
-        obj=alert,
-        note=outcome,
-        changes={"status": [before, alert.status]},
-    )
-    realtime_publish_after_commit(group=ALERTS_GROUP, event=_alert_event(alert, "alert.updated"))
-    return alert
-
-
-def alerts_escalate_unacknowledged(*, now=None) -> int:
-    """Escalate alerts nobody acknowledged within ALERT_ACK_MINUTES (Celery beat, every minute);
-    each further period unacknowledged moves it one more step up the chain."""
-    from django.conf import settings
-
-    now = now or timezone.now()
-    limit = dt.timedelta(minutes=settings.ALERT_ACK_MINUTES)
-    moved = 0
-    for alert in Alert.objects.filter(
-        status__in=[AlertStatus.OPEN, AlertStatus.ESCALATED], acknowledged_at__isnull=True
-    ).order_by("id")[:500]:
-        steps = int((now - alert.created_at) / limit)
-        if steps <= alert.escalation or alert.escalation >= len(ESCALATION_CHAIN) - 1:
-            continue
-        with transaction.atomic():
-            locked = _alert_locked(alert)
-            locked.escalation = min(steps, len(ESCALATION_CHAIN) - 1)
-            locked.status = AlertStatus.ESCALATED
-            locked.ack_overdue_at = locked.ack_overdue_at or now
-            locked.save(update_fields=["escalation", "status", "ack_overdue_at", "updated_at"])
-            realtime_publish_after_commit(
-                group=ALERTS_GROUP, event=_alert_event(locked, "alert.updated")
-            )
-        moved += 1
-    return moved

@@ -5,20 +5,22 @@ import contextlib
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from incidents.alerts import alerts_escalate_unacknowledged
+from incidents.learning import ew_training_execute
+from incidents.models import EwTrainingRun
+from incidents.scoring import report_score, score_queue_drain, scores_sweep
+from incidents.services import incident_escalate_overdue, tps_returns_flag_overdue
+
 
 @shared_task(name="incidents.tasks.escalate_overdue", ignore_result=True)
 def escalate_overdue() -> int:
     """Flag reports not verified within INCIDENT_VERIFY_MINUTES (run every minute by beat)."""
-    from incidents.services import incident_escalate_overdue
-
     return incident_escalate_overdue()
 
 
 @shared_task(name="incidents.tasks.flag_tps_overdue", ignore_result=True)
 def flag_tps_overdue() -> int:
     """Raise alerts for TPS whose polling-day return is late (every minute by beat)."""
-    from incidents.services import tps_returns_flag_overdue
-
     return tps_returns_flag_overdue()
 
 
@@ -36,8 +38,6 @@ def flag_tps_overdue() -> int:
 )
 def score_report(kind: str, pk: int) -> None:
     """Score one report (idempotent per engine version; a duplicate delivery changes nothing)."""
-    from incidents.scoring import report_score
-
     report_score(kind=kind, pk=pk)
 
 
@@ -51,33 +51,24 @@ def score_report(kind: str, pk: int) -> None:
 )
 def score_drain() -> int:
     """Score the reports web requests queued after commit (see scoring.score_enqueue...)."""
-    from incidents.scoring import score_queue_drain
-
     return score_queue_drain()
 
 
 @shared_task(name="incidents.tasks.sweep_unscored", ignore_result=True)
 def sweep_unscored() -> int:
     """Re-enqueue reports the broker never delivered (every 30 s by beat)."""
-    from incidents.scoring import scores_sweep
-
     return scores_sweep()
 
 
 @shared_task(name="incidents.tasks.escalate_unacknowledged", ignore_result=True)
 def escalate_unacknowledged() -> int:
     """Escalate alerts nobody acknowledged in time (every minute by beat)."""
-    from incidents.scoring import alerts_escalate_unacknowledged
-
     return alerts_escalate_unacknowledged()
 
 
 @shared_task(name="incidents.tasks.ew_train", ignore_result=True, time_limit=1800)
 def ew_train(run_id: int) -> None:
     """Train a new early-warning version (incidents.learning.ew_training_execute)."""
-    from incidents.learning import ew_training_execute
-    from incidents.models import EwTrainingRun
-
     run = EwTrainingRun.objects.filter(pk=run_id, status=EwTrainingRun.Status.QUEUED).first()
     if run is not None:
         # A failure is recorded on the run (status failed, its error) and logged there.

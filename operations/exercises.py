@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.queue import task_delay
 from core.services import audit_record
 from operations.models import ExerciseInject, ExerciseRun, Kelurahan, Scenario, Tps
 
@@ -506,12 +507,10 @@ def _schedule(run: ExerciseRun, injects: list[ExerciseInject]) -> None:
     default (eager Celery) nothing is queued: the command or the run page fire what is due."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return
-    from operations.tasks import exercise_finish_run, exercise_fire_inject
-
     try:
         for inject in injects:
-            exercise_fire_inject.apply_async((inject.pk,), eta=inject.due_at)
-        exercise_finish_run.apply_async((run.pk,), eta=run.ends_at)
+            task_delay("operations.tasks.exercise_fire_inject", inject.pk, eta=inject.due_at)
+        task_delay("operations.tasks.exercise_finish_run", run.pk, eta=run.ends_at)
     except Exception:  # broker down: the beat sweep fires what is due
         log.warning("could not schedule exercise run %s; the sweep will", run.pk)
 
@@ -626,8 +625,8 @@ def exercise_inject_fire(*, inject_id: int) -> ExerciseInject | None:
 def _end_leftovers(run: ExerciseRun) -> None:
     """Close what the exercise left open so the command post's lists stay clean: its open
     alerts (all open exercise alerts: only one run plays at a time) and its incidents."""
+    from incidents.alerts import alert_close
     from incidents.models import OPEN_ALERT_STATUSES, Alert, Incident, IncidentStatus
-    from incidents.scoring import alert_close
     from incidents.services import incident_transition
 
     controller = exercise_controller_get()

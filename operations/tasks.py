@@ -3,6 +3,8 @@
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from operations.exercises import exercise_inject_fire, exercise_run_finish, exercises_sweep
+
 
 @shared_task(
     name="operations.tasks.exercise_fire_inject",
@@ -18,8 +20,6 @@ from django.db import InterfaceError, OperationalError
 )
 def exercise_fire_inject(inject_id: int) -> None:
     """Play one inject of a running exercise (idempotent: a second delivery does nothing)."""
-    from operations.exercises import exercise_inject_fire
-
     exercise_inject_fire(inject_id=inject_id)
 
 
@@ -35,14 +35,10 @@ def exercise_fire_inject(inject_id: int) -> None:
 )
 def exercise_finish_run(run_id: int) -> None:
     """Mark an exercise finished once its last expected window has closed."""
-    from operations.exercises import exercise_run_finish
-
     exercise_run_finish(run_id=run_id)
 
 
 @shared_task(name="operations.tasks.exercise_sweep", ignore_result=True)
 def exercise_sweep() -> int:
     """Play injects whose message was lost and finish runs past their end (every 15 s by beat)."""
-    from operations.exercises import exercises_sweep
-
     return exercises_sweep()

@@ -129,7 +129,7 @@ def test_a_real_worker_scores_a_filed_report_and_raises_the_alert(
 
 
 def test_alerts_are_acknowledged_escalated_and_closed_and_unacknowledged_ones_climb(api_for, db):
-    from incidents.scoring import alerts_escalate_unacknowledged
+    from incidents.alerts import alerts_escalate_unacknowledged
 
     alert = Alert.objects.create(kind="report", level="merah", title="Ancaman di Metro")
     api = api_for("komando")
@@ -360,13 +360,13 @@ def test_a_report_is_scored_with_the_phase_in_force_and_its_worst_tps(db, person
 
 
 def test_an_alert_event_counts_the_reports_it_holds(db, personas, monkeypatch):
-    from incidents import scoring
+    from incidents import alerts
 
     reference_load()
     kel = Kelurahan.objects.get(name="Metro")
     pushed = []
     monkeypatch.setattr(
-        scoring, "realtime_publish_after_commit", lambda **kw: pushed.append(kw["event"])
+        alerts, "realtime_publish_after_commit", lambda **kw: pushed.append(kw["event"])
     )
     text = "Sekitar 500 orang membawa senjata tajam akan menyerbu kantor KPU sekarang."
     for n in range(3):

@@ -1,0 +1,208 @@
+"""The alert lifecycle: raise (or merge into the open one), surge alerts, acknowledge, escalate,
+close, and the escalation of alerts nobody acknowledged. Every change is pushed to the command
+post's screens after commit (core.realtime); human actions are audited.
+
+Scoring (incidents.scoring) decides that a report or a surge calls for an alert; this module
+owns what happens to the alert from then on.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.realtime import ALERTS_GROUP, realtime_publish_after_commit
+from core.services import audit_record
+from incidents.models import OPEN_ALERT_STATUSES, Alert, AlertLevel, AlertStatus, EwScore
+
+ESCALATION_CHAIN = ["pos komando", "Kabag Ops", "Kapolres", "Kapolda"]
+SURGE_UPDATE_EVERY = dt.timedelta(seconds=60)
+
+
+def _open_alert_locked(key: str) -> Alert | None:
+    """The open alert with this dedup key, locked (its row only), with its kelurahan."""
+    return (
+        Alert.objects.select_for_update(of=("self",))
+        .select_related("kelurahan")
+        .filter(dedup_key=key, status__in=OPEN_ALERT_STATUSES)
+        .first()
+    )
+
+
+def _alert_event(alert: Alert, kind: str) -> dict:
+    return {
+        "type": kind,
+        "alert": {
+            "id": alert.pk,
+            "kind": alert.kind,
+            "level": alert.level,
+            "status": alert.status,
+            "title": alert.title,
+            "reasons": alert.reasons,
+            "kelurahan": alert.kelurahan.name if alert.kelurahan_id else None,
+            "reports": 1 if getattr(alert, "ew_new", False) else alert.scores.count(),
+            "escalation": alert.escalation,
+            "overdue": alert.ack_overdue_at is not None,
+            "is_exercise": alert.is_exercise,
+        },
+    }
+
+
+def alert_raise(*, score: EwScore, obj, kind: str) -> Alert:
+    """Open an alert for a merah report, or add the report to the one already open for the same
+    place (one open alert per place and kind); pushed to the command post after commit."""
+    place = f"kel:{obj.kelurahan_id}" if obj.kelurahan_id else f"{kind}:{obj.pk}"
+    exercise = getattr(obj, "is_exercise", False)
+    # An exercise report never joins a real alert (nor a real one an exercise alert).
+    key = f"report:{'exercise:' if exercise else ''}{place}"
+    alert = _open_alert_locked(key)
+    created = alert is None
+    if created:
+        where = obj.kelurahan.name if obj.kelurahan_id else _("lokasi belum jelas")
+        alert = Alert.objects.create(
+            kind=Alert.Kind.REPORT,
+            level=AlertLevel.MERAH,
+            title=_("Ancaman di %(w)s") % {"w": where},
+            reasons=score.reasons,
+            kelurahan=obj.kelurahan,
+            dedup_key=key,
+            is_exercise=exercise,
+        )
+        alert.ew_new = True  # it holds this report only: no count needed
+    else:
+        alert.reasons = score.reasons
+        alert.updated_at = timezone.now()
+        alert.save(update_fields=["reasons", "updated_at"])
+    alert.scores.add(score)
+    realtime_publish_after_commit(
+        group=ALERTS_GROUP,
+        event=_alert_event(alert, "alert.created" if created else "alert.updated"),
+    )
+    return alert
+
+
+def alert_surge_raise(*, score: EwScore, kelurahan, exercise: bool, reason: str, now) -> Alert:
+    """Open a surge alert for a kelurahan, or add the report to the open one (its reason
+    refreshed and pushed at most every SURGE_UPDATE_EVERY); the caller holds a transaction."""
+    key = f"surge:{'exercise:' if exercise else ''}kel:{kelurahan.pk}"
+    alert = _open_alert_locked(key)
+    created = alert is None
+    if created:
+        alert = Alert.objects.create(
+            kind=Alert.Kind.SURGE,
+            level=AlertLevel.KUNING,
+            title=_("Lonjakan laporan di %(w)s") % {"w": kelurahan.name},
+            reasons=[reason],
+            kelurahan=kelurahan,
+            dedup_key=key,
+            is_exercise=exercise,
+        )
+        alert.ew_new = True  # it holds this report only: no count needed
+    alert.scores.add(score)
+    if not created:
+        alert.kelurahan = kelurahan  # the same row: its name without a query
+        if now - alert.updated_at < SURGE_UPDATE_EVERY:
+            # A surge goes on report after report: the wall needs to know it continues, not a
+            # push for every report (200 screens times every report swamps the server).
+            return alert
+        alert.reasons = [reason]
+        alert.save(update_fields=["reasons", "updated_at"])
+    event = _alert_event(alert, "alert.created" if created else "alert.updated")
+    realtime_publish_after_commit(group=ALERTS_GROUP, event=event)
+    return alert
+
+
+def _alert_locked(alert: Alert) -> Alert:
+    return Alert.objects.select_for_update().get(pk=alert.pk)
+
+
+@transaction.atomic
+def alert_acknowledge(*, alert: Alert, by) -> Alert:
+    """The duty officer has seen the alert and takes it on."""
+    alert = _alert_locked(alert)
+    if alert.status not in (AlertStatus.OPEN, AlertStatus.ESCALATED):
+        raise ValidationError({"status": _("Peringatan ini tidak dapat diterima lagi.")})
+    before = alert.status
+    alert.status = AlertStatus.ACKNOWLEDGED
+    alert.acknowledged_at = timezone.now()
+    alert.acknowledged_by = by
+    alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "updated_at"])
+    audit_record(
+        actor=by, action="alert.acknowledge", obj=alert, changes={"status": [before, alert.status]}
+    )
+    realtime_publish_after_commit(group=ALERTS_GROUP, event=_alert_event(alert, "alert.updated"))
+    return alert
+
+
+@transaction.atomic
+def alert_escalate(*, alert: Alert, by, note: str = "") -> Alert:
+    """Move the alert one step up the chain (pos komando, Kabag Ops, Kapolres, Kapolda)."""
+    alert = _alert_locked(alert)
+    if alert.status == AlertStatus.CLOSED:
+        raise ValidationError({"status": _("Peringatan sudah ditutup.")})
+    if alert.escalation >= len(ESCALATION_CHAIN) - 1:
+        raise ValidationError({"escalation": _("Sudah di tingkat tertinggi (Kapolda).")})
+    alert.escalation += 1
+    alert.status = AlertStatus.ESCALATED
+    alert.save(update_fields=["escalation", "status", "updated_at"])
+    audit_record(
+        actor=by,
+        action="alert.escalate",
+        obj=alert,
+        note=note,
+        changes={"escalation": [alert.escalation - 1, alert.escalation]},
+    )
+    realtime_publish_after_commit(group=ALERTS_GROUP, event=_alert_event(alert, "alert.updated"))
+    return alert
+
+
+@transaction.atomic
+def alert_close(*, alert: Alert, by, outcome: str) -> Alert:
+    """Close the alert with what came of it (false alarm, handled, handed to Gakkumdu, ...)."""
+    if not outcome.strip():
+        raise ValidationError({"outcome": _("Tuliskan hasil penanganan.")})
+    alert = _alert_locked(alert)
+    if alert.status == AlertStatus.CLOSED:
+        raise ValidationError({"status": _("Peringatan sudah ditutup.")})
+    before = alert.status
+    alert.status = AlertStatus.CLOSED
+    alert.closed_at = timezone.now()
+    alert.outcome = outcome.strip()
+    alert.save(update_fields=["status", "closed_at", "outcome", "updated_at"])
+    audit_record(
+        actor=by,
+        action="alert.close",
+        obj=alert,
+        note=outcome,
+        changes={"status": [before, alert.status]},
+    )
+    realtime_publish_after_commit(group=ALERTS_GROUP, event=_alert_event(alert, "alert.updated"))
+    return alert
+
+
+def alerts_escalate_unacknowledged(*, now=None) -> int:
+    """Escalate alerts nobody acknowledged within ALERT_ACK_MINUTES (Celery beat, every minute);
+    each further period unacknowledged moves it one more step up the chain."""
+    now = now or timezone.now()
+    limit = dt.timedelta(minutes=settings.ALERT_ACK_MINUTES)
+    moved = 0
+    for alert in Alert.objects.filter(
+        status__in=[AlertStatus.OPEN, AlertStatus.ESCALATED], acknowledged_at__isnull=True
+    ).order_by("id")[:500]:
+        steps = int((now - alert.created_at) / limit)
+        if steps <= alert.escalation or alert.escalation >= len(ESCALATION_CHAIN) - 1:
+            continue
+        with transaction.atomic():
+            locked = _alert_locked(alert)
+            locked.escalation = min(steps, len(ESCALATION_CHAIN) - 1)
+            locked.status = AlertStatus.ESCALATED
+            locked.ack_overdue_at = locked.ack_overdue_at or now
+            locked.save(update_fields=["escalation", "status", "ack_overdue_at", "updated_at"])
+            realtime_publish_after_commit(
+                group=ALERTS_GROUP, event=_alert_event(locked, "alert.updated")
+            )
+        moved += 1
+    return moved
