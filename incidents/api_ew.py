@@ -301,17 +301,6 @@ class EwConfigViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     queryset = EwConfig.objects.order_by("-created_at", "-id")
 
     def perform_create(self, serializer):
-        from django.db import transaction
-
-        from core.services import audit_record
-
-        with transaction.atomic():
-            if serializer.validated_data.get("is_active"):
-                EwConfig.objects.filter(is_active=True).update(is_active=False)
-            serializer.save()
-            audit_record(
-                actor=self.request.user,
-                action="ew.config",
-                obj=serializer.instance,
-                changes={"version": [None, serializer.instance.version]},
-            )
+        serializer.instance = services.ew_config_create(
+            by=self.request.user, **serializer.validated_data
+        )

@@ -9,11 +9,13 @@ import datetime as dt
 import hashlib
 import io
 import json
+import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,20 +23,28 @@ from core.changes import data_changed_mark
 from core.realtime import ALERTS_GROUP, realtime_publish_after_commit
 from core.services import audit_record
 from incidents.models import (
+    OPEN_ALERT_STATUSES,
     Alert,
     AlertLevel,
     ControlLevel,
     CrowdColour,
     Dispatch,
+    EwConfig,
     GakkumduReferral,
     Incident,
     IncidentEvent,
     IncidentPhoto,
     IncidentStatus,
+    IntelReport,
+    Tip,
     TpsReturn,
     UseOfForce,
 )
-from operations.models import TpsStatus
+from incidents.scoring import score_enqueue_after_commit
+from incidents.selectors import tps_overdue_list
+from operations.models import TpsStatus, validate_in_city
+from personnel.models import Officer, OfficerStatus
+from personnel.services import officer_set_status
 
 S = IncidentStatus
 
@@ -136,7 +146,6 @@ def _same_or_conflict(existing: Incident, fingerprint: str) -> Incident:
 
 
 def _incident_insert(*, by, data: dict, key: str | None, fp: str) -> Incident:
-    from operations.models import validate_in_city
 
     now = timezone.now()
     incident = Incident(**data, reporter=by, idempotency_key=key or None, request_hash=fp)
@@ -168,7 +177,6 @@ def _incident_insert(*, by, data: dict, key: str | None, fp: str) -> Incident:
     realtime_publish_after_commit(
         group=ALERTS_GROUP, event=incident_payload(incident, "incident.created")
     )
-    from incidents.scoring import score_enqueue_after_commit
 
     score_enqueue_after_commit(kind="incident", pk=incident.pk)
     return incident
@@ -272,8 +280,6 @@ def incident_set_control(*, incident: Incident, by, control: str, note: str = ""
 @transaction.atomic
 def dispatch_create(*, incident: Incident, by, officers: list) -> list[Dispatch]:
     """Send officers to an incident (each once); their status becomes bertugas."""
-    from personnel.models import OfficerStatus
-    from personnel.services import officer_set_status
 
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     if incident.status in (S.SELESAI, S.DITOLAK):
@@ -370,6 +376,82 @@ def gakkumdu_refer(*, incident: Incident, by, data: dict) -> GakkumduReferral:
             changes={"category": [None, referral.category]},
         )
     return referral
+
+
+FORCE_FIELDS = (
+    "stage",
+    "justification",
+    "officers",
+    "authorised_by",
+    "threat",
+    "injuries",
+    "follow_up",
+)
+GAKKUMDU_FIELDS = ("category", "article", "handed_over", "reference")
+
+
+def incident_act(
+    *, incident: Incident, by, op: str, fields: dict, officer_ids: list[str]
+) -> str | None:
+    """Carry out one action of the incident page (`op` with its form fields); a note or None."""
+    if op == "transition":
+        incident_transition(
+            incident=incident,
+            by=by,
+            action=fields.get("action", ""),
+            reason=fields.get("reason", ""),
+        )
+    elif op == "colour":
+        result = incident_set_colour(
+            incident=incident,
+            by=by,
+            colour=fields.get("colour", ""),
+            note=fields.get("note", ""),
+        )
+        return _("Saran prosedur: %(f)s") % {"f": result["suggested_force"]}
+    elif op == "control":
+        incident_set_control(
+            incident=incident,
+            by=by,
+            control=fields.get("control", ""),
+            note=fields.get("note", ""),
+        )
+    elif op == "dispatch":
+        ids = [int(i) for i in officer_ids if i.isdigit()]
+        officers = list(Officer.objects.filter(pk__in=ids))
+        if not officers:
+            raise ValidationError({"officers": _("Pilih personel.")})
+        dispatch_create(incident=incident, by=by, officers=officers)
+    elif op == "mark":
+        dispatch = Dispatch.objects.filter(pk=fields.get("dispatch"), incident=incident).first()
+        if dispatch is None:
+            raise Http404
+        dispatch_mark(dispatch=dispatch, by=by, step=fields.get("step", ""))
+    elif op == "force":
+        data = {f: fields.get(f, "") for f in FORCE_FIELDS}
+        data["used_at"] = timezone.now()
+        use_of_force_record(incident=incident, by=by, data=data)
+    elif op == "gakkumdu":
+        data = {f: fields.get(f, "") for f in GAKKUMDU_FIELDS}
+        gakkumdu_refer(incident=incident, by=by, data=data)
+    else:
+        raise ValidationError({"op": _("Tindakan tidak dikenal.")})
+    return None
+
+
+@transaction.atomic
+def ew_config_create(*, by, **fields) -> EwConfig:
+    """Store a new early-warning config version (the active one when is_active), audited."""
+    if fields.get("is_active"):
+        EwConfig.objects.filter(is_active=True).update(is_active=False)
+    config = EwConfig.objects.create(**fields)
+    audit_record(
+        actor=by,
+        action="ew.config",
+        obj=config,
+        changes={"version": [None, config.version]},
+    )
+    return config
 
 
 def photo_check(*, upload) -> bytes:
@@ -529,8 +611,6 @@ def incident_escalate_overdue(*, now=None) -> int:
 def tps_returns_flag_overdue(*, at=None) -> int:
     """Raise one alert per TPS whose expected return is late (run by Celery beat); an alert
     already open for the same TPS and milestone is left as it is."""
-    from incidents.models import OPEN_ALERT_STATUSES
-    from incidents.selectors import tps_overdue_list
 
     raised = 0
     for row in tps_overdue_list(at=at):
@@ -595,8 +675,6 @@ TIP_MIN_CHARS = 10
 
 def intel_create(*, by, data: dict):
     """File a Laporan Informasi; it is scored by a worker once saved."""
-    from incidents.models import IntelReport
-    from incidents.scoring import score_enqueue_after_commit
 
     report = IntelReport(author=by, **data)
     if report.tps_id and not report.kelurahan_id:
@@ -613,10 +691,6 @@ def intel_create(*, by, data: dict):
 
 def tip_create(*, data: dict, client_hash: str = "", is_exercise: bool = False):
     """Take a tip from the public (size- and spam-checked); it is scored by a worker."""
-    import re
-
-    from incidents.models import Tip
-    from incidents.scoring import score_enqueue_after_commit
 
     text = (data.get("text") or "").strip()
     if len(text) < TIP_MIN_CHARS:

@@ -37,7 +37,6 @@ from incidents.models import (
 )
 from incidents.selectors import dispatch_suggestions, incident_list_for_user
 from operations.models import Kelurahan, Post, Tps
-from personnel.models import Officer
 
 ACTION_LABELS = {
     "verify": _lazy("Verifikasi"),
@@ -158,60 +157,6 @@ def incident_list(request):
     )
 
 
-def _handle_action(request, incident) -> None:
-    op = request.POST.get("op", "")
-    post = request.POST
-    if op == "transition":
-        services.incident_transition(
-            incident=incident,
-            by=request.user,
-            action=post.get("action", ""),
-            reason=post.get("reason", ""),
-        )
-    elif op == "colour":
-        result = services.incident_set_colour(
-            incident=incident,
-            by=request.user,
-            colour=post.get("colour", ""),
-            note=post.get("note", ""),
-        )
-        messages.info(request, _("Saran prosedur: %(f)s") % {"f": result["suggested_force"]})
-    elif op == "control":
-        services.incident_set_control(
-            incident=incident,
-            by=request.user,
-            control=post.get("control", ""),
-            note=post.get("note", ""),
-        )
-    elif op == "dispatch":
-        ids = [int(i) for i in post.getlist("officers") if i.isdigit()]
-        officers = list(Officer.objects.filter(pk__in=ids))
-        if not officers:
-            raise ValidationError({"officers": _("Pilih personel.")})
-        services.dispatch_create(incident=incident, by=request.user, officers=officers)
-    elif op == "mark":
-        dispatch = get_object_or_404(Dispatch, pk=post.get("dispatch"), incident=incident)
-        services.dispatch_mark(dispatch=dispatch, by=request.user, step=post.get("step", ""))
-    elif op == "force":
-        fields = [
-            "stage",
-            "justification",
-            "officers",
-            "authorised_by",
-            "threat",
-            "injuries",
-            "follow_up",
-        ]
-        data = {f: post.get(f, "") for f in fields}
-        data["used_at"] = timezone.now()
-        services.use_of_force_record(incident=incident, by=request.user, data=data)
-    elif op == "gakkumdu":
-        data = {f: post.get(f, "") for f in ("category", "article", "handed_over", "reference")}
-        services.gakkumdu_refer(incident=incident, by=request.user, data=data)
-    else:
-        raise ValidationError({"op": _("Tindakan tidak dikenal.")})
-
-
 @role_required(*CAN_OPEN_INCIDENT_PAGES)
 def incident_detail(request, pk: int):
     qs = (
@@ -231,7 +176,15 @@ def incident_detail(request, pk: int):
         if not can_act:
             return render(request, "403.html", status=403)
         try:
-            _handle_action(request, incident)
+            note = services.incident_act(
+                incident=incident,
+                by=request.user,
+                op=request.POST.get("op", ""),
+                fields=request.POST.dict(),
+                officer_ids=request.POST.getlist("officers"),
+            )
+            if note:
+                messages.info(request, note)
             messages.success(request, _("Tersimpan."))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))

@@ -176,15 +176,7 @@ class TpsViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     )
 
     def perform_create(self, serializer):
-        data = serializer.validated_data
-        tps = Tps(**data)
-        services.tps_apply_category(tps)
-        tps.full_clean()
-        tps.save()
-        from core.services import audit_record
-
-        audit_record(actor=self.request.user, action="tps.create", obj=tps)
-        serializer.instance = tps
+        serializer.instance = services.tps_create(by=self.request.user, **serializer.validated_data)
 
     @action(detail=False, methods=["get"], pagination_class=None)
     def geojson(self, request):

@@ -47,6 +47,16 @@ def tps_apply_category(tps: Tps) -> None:
     tps.category = tps.category_override or tps.category_computed
 
 
+def tps_create(*, by, **fields) -> Tps:
+    """Add a TPS, its category computed from its indicators, checked and audited."""
+    tps = Tps(**fields)
+    tps_apply_category(tps)
+    tps.full_clean()
+    tps.save()
+    audit_record(actor=by, action="tps.create", obj=tps)
+    return tps
+
+
 @transaction.atomic
 def tps_set_indicators(*, tps: Tps, by, indicators: list[str]) -> Tps:
     """Record the Bawaslu-style indicators that hold for a TPS; its category follows the rule."""
