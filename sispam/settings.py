@@ -58,6 +58,8 @@ except env.EnvError as exc:
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
     raise ImproperlyConfigured(f"LOG_LEVEL={LOG_LEVEL!r} is not a logging level.")
 
+SECRET_KEY_MIN_LENGTH = 50  # what Django's deploy check asks (security.W009)
+
 if SECRET_KEY is None:
     if not DEBUG:
         raise ImproperlyConfigured(
@@ -65,6 +67,13 @@ if SECRET_KEY is None:
         )
     # Development only: a fixed key so sessions survive restarts of `make run`.
     SECRET_KEY = "django-insecure-sispam-embedded-demo-key-not-for-production-use"  # noqa: S105
+elif not DEBUG and len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH:
+    # Sessions, CSRF and the tips' client hash are signed with it: a short key can be guessed
+    # offline from one cookie. Make one: python -c "import secrets;print(secrets.token_urlsafe(48))"
+    raise ImproperlyConfigured(
+        f"SECRET_KEY is {len(SECRET_KEY)} characters long: when DEBUG is off it must be at least "
+        f"{SECRET_KEY_MIN_LENGTH} random characters."
+    )
 
 INSTALLED_APPS = [
     # SimpleAdminConfig: no autodiscovery, so django-leaflet's GIS admin (which needs GDAL) is
