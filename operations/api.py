@@ -40,6 +40,12 @@ from operations.models import (
     validate_in_city,
 )
 from operations.selectors import assignment_list_for_user, operation_window_default
+from operations.sitrep import (
+    sitrep_author_label,
+    sitrep_build,
+    sitrep_period_check,
+    sitrep_period_default,
+)
 from personnel.models import Officer
 
 
@@ -430,7 +436,6 @@ class SitrepQuerySerializer(serializers.Serializer):
     partner = serializers.BooleanField(required=False, default=False)
 
     def validate(self, attrs):
-        from operations.sitrep import sitrep_period_check, sitrep_period_default
 
         if ("start" in attrs) != ("end" in attrs):
             raise serializers.ValidationError({"end": "Berikan start dan end bersama."})
@@ -451,8 +456,6 @@ class SitrepView(APIView):
 
     @extend_schema(parameters=[SitrepQuerySerializer], responses=OpenApiTypes.OBJECT)
     def get(self, request):
-        from operations.sitrep import sitrep_build
-        from operations.views import sitrep_author_label
 
         query = SitrepQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -1,10 +1,7 @@
 """The dashboard's JSON: map layers, counters and series, the liaison's summary."""
 
 import json
-import time
 
-from django.conf import settings
-from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.utils.translation import get_language
@@ -21,8 +18,13 @@ from core.access import (
     Role,
     user_roles,
 )
-from core.changes import data_version
-from operations.dashboard import dash_filter_from, dashboard_map, dashboard_stats, liaison_summary
+from operations.dashboard import (
+    cached,
+    dash_filter_from,
+    dashboard_map,
+    dashboard_stats,
+    liaison_summary,
+)
 
 FILTER_PARAMS = [
     OpenApiParameter("kec", OpenApiTypes.INT, description="kecamatan id"),
@@ -37,43 +39,6 @@ def is_liaison_only(user) -> bool:
     """True for the KPU liaison (and anyone whose only operational view is the liaison's)."""
     roles = user_roles(user)
     return Role.PENGHUBUNG_KPU in roles and not roles & OPERATIONAL
-
-
-def cached(key: str, build):
-    """`build()`, shared for DASHBOARD_CACHE_SECONDS by every request with the same key.
-
-    Every viewer of the same side, filter and language sees the same figures: they are built
-    once per few seconds per process, not once per browser (fifty screens polling must not mean
-    fifty times the queries). An answer is out of date when it is older than that or was built
-    before the last change of incidents, alerts or TPS statuses (core.changes counts them), so a
-    screen refreshing after a push sees the change. One request rebuilds it; meanwhile the
-    others keep the previous answer if it merely aged, or wait up to a second for the new one
-    after a change. The live alert feed never goes through here.
-    """
-    seconds = settings.DASHBOARD_CACHE_SECONDS
-    if not seconds:
-        return build()
-    version = data_version()
-    entry = cache.get(key)
-    if entry is not None and entry[0] == version and time.time() - entry[1] < seconds:
-        return entry[2]
-    lock = f"{key}:building"
-    if cache.add(lock, 1, timeout=30):
-        try:
-            value = build()
-            cache.set(key, (version, time.time(), value), seconds * 6)
-        finally:
-            cache.delete(lock)
-        return value
-    if entry is not None and entry[0] == version:
-        return entry[2]  # merely aged, and someone is rebuilding it: this one will do
-    deadline = time.monotonic() + 1.0
-    while time.monotonic() < deadline:
-        time.sleep(0.02)
-        newer = cache.get(key)
-        if newer is not None and newer[0] >= version:
-            return newer[2]
-    return build()  # the builder is slow or gone: do not serve what is known to be old
 
 
 def _encoded(data) -> bytes:

@@ -8,14 +8,18 @@ exercise incidents marked as such, the liaison never sees them.
 
 import datetime as dt
 import statistics
+import time
 from dataclasses import dataclass
 
 from django import forms
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.changes import data_version
 from incidents.models import (
     OPEN_ALERT_STATUSES,
     OPEN_INCIDENT_STATUSES,
@@ -489,3 +493,40 @@ def liaison_incidents(f: DashFilter, limit: int = 200) -> list[dict]:
             "colour",
         )[:limit]
     ]
+
+
+def cached(key: str, build):
+    """`build()`, shared for DASHBOARD_CACHE_SECONDS by every request with the same key.
+
+    Every viewer of the same side, filter and language sees the same figures: they are built
+    once per few seconds per process, not once per browser (fifty screens polling must not mean
+    fifty times the queries). An answer is out of date when it is older than that or was built
+    before the last change of incidents, alerts or TPS statuses (core.changes counts them), so a
+    screen refreshing after a push sees the change. One request rebuilds it; meanwhile the
+    others keep the previous answer if it merely aged, or wait up to a second for the new one
+    after a change. The live alert feed never goes through here.
+    """
+    seconds = settings.DASHBOARD_CACHE_SECONDS
+    if not seconds:
+        return build()
+    version = data_version()
+    entry = cache.get(key)
+    if entry is not None and entry[0] == version and time.time() - entry[1] < seconds:
+        return entry[2]
+    lock = f"{key}:building"
+    if cache.add(lock, 1, timeout=30):
+        try:
+            value = build()
+            cache.set(key, (version, time.time(), value), seconds * 6)
+        finally:
+            cache.delete(lock)
+        return value
+    if entry is not None and entry[0] == version:
+        return entry[2]  # merely aged, and someone is rebuilding it: this one will do
+    deadline = time.monotonic() + 1.0
+    while time.monotonic() < deadline:
+        time.sleep(0.02)
+        newer = cache.get(key)
+        if newer is not None and newer[0] >= version:
+            return newer[2]
+    return build()  # the builder is slow or gone: do not serve what is known to be old

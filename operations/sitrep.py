@@ -20,6 +20,8 @@ from django.db.models import Count, Q, Sum
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
+from core.access import primary_role
+from core.context_processors import ROLE_LABELS
 from incidents.models import (
     OPEN_ALERT_STATUSES,
     OPEN_INCIDENT_STATUSES,
@@ -507,3 +509,12 @@ def _risks(report: Sitrep, *, phase, partner: bool) -> list[str]:
                 }
             )
     return lines
+
+
+def sitrep_author_label(user, *, partner: bool) -> str:
+    """Who the report names as its author. The partner version names the issuing office, not
+    a person: an officer's name is personal data that version must not carry."""
+    if partner:
+        role = primary_role(user)
+        return f"{ROLE_LABELS.get(role, _('Pos Komando'))} Polres Metro"
+    return user.get_full_name() or user.get_username()

@@ -18,7 +18,6 @@ from core.access import (
     CAN_READ_OVERRIDE_REASON,
     CAN_READ_SITREP,
     CAN_SET_TPS_VULNERABILITY,
-    primary_role,
     role_required,
     user_has_role,
 )
@@ -32,6 +31,13 @@ from operations.models import (
     TpsCategory,
 )
 from operations.selectors import operation_window_default, tps_counts_by_category
+from operations.sitrep import (
+    sitrep_author_label,
+    sitrep_build,
+    sitrep_day,
+    sitrep_period_check,
+    sitrep_period_default,
+)
 from operations.vulnerability import WEIGHTS
 
 
@@ -252,7 +258,6 @@ class SitrepForm(forms.Form):
     )
 
     def clean(self):
-        from operations.sitrep import sitrep_period_check
 
         data = super().clean()
         if data.get("dari") and data.get("sampai"):
@@ -264,21 +269,9 @@ class SitrepForm(forms.Form):
         return data
 
 
-def sitrep_author_label(user, *, partner: bool) -> str:
-    """Who the report names as its author. The partner version names the issuing office, not
-    a person: an officer's name is personal data that version must not carry."""
-    from core.context_processors import ROLE_LABELS
-
-    if partner:
-        role = primary_role(user)
-        return f"{ROLE_LABELS.get(role, _('Pos Komando'))} Polres Metro"
-    return user.get_full_name() or user.get_username()
-
-
 def _sitrep_request(request):
     """(form, report) from the query string; the default period when none is given. The
     report is None when the form is invalid."""
-    from operations.sitrep import sitrep_build, sitrep_period_default
 
     liaison_only = not user_has_role(request.user, CAN_READ_FULL_SITREP)
     if "dari" in request.GET or "sampai" in request.GET:
@@ -325,7 +318,6 @@ def sitrep_page(request):
 
     from django.utils import timezone
 
-    from operations.sitrep import sitrep_day
     from operations.sitrep_render import sitrep_header, sitrep_tables
 
     form, report = _sitrep_request(request)

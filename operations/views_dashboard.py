@@ -29,9 +29,9 @@ from incidents.models import (
 )
 from incidents.selectors import alert_open_list, alert_report_refs, alert_rows
 from operations import charts
-from operations.api_dashboard import cached
 from operations.dashboard import (
     DashboardFilterForm,
+    cached,
     dash_filter_from,
     dashboard_stats,
     liaison_incidents,

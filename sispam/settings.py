@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "personnel",
     "operations",
     "incidents",
+    "demo",  # above the domain apps: seed_demo and seed_situation
 ]
 
 MIDDLEWARE = [

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from core.demo import demo_seed
+from demo.builder import demo_seed
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from core.demo_situation import situation_seed
+from demo.situation import situation_seed
 
 
 class Command(BaseCommand):

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from core.access import Role
+from operations.exercises import scenario_load_files
 from operations.models import Kecamatan, Kelurahan, Post, PostKind, Tps
 from operations.reference import VOTERS_BY_KECAMATAN, WIB, reference_load
 from operations.vulnerability import vulnerability_category
@@ -666,8 +667,6 @@ def demo_seed() -> DemoResult:
     users = _users(units)
     posts = _posts()
     # The shipped Sispamkota scenarios (idempotent: an unchanged file changes nothing).
-    from operations.exercises import scenario_load_files
-
     scenario_load_files()
     bko = sum(1 for o in officers if o.contingent is not None)
     return DemoResult(
