@@ -24,10 +24,12 @@ install: $(STAMP)
 
 run: $(STAMP)
 	@mkdir -p var
+# The embedded default's database is its own SQLite file in var/, a demo whatever DEBUG says:
+# seed_demo may run there even with DEBUG=0 (it refuses DEBUG off without --allow-production).
 ifeq ($(strip $(DATABASE_URL)$(REDIS_URL)),)
 	@echo "Embedded default: SQLite, eager Celery, in-memory channel layer (one process)."
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo --allow-production
 	$(PY) manage.py seed_situation
 	@echo "Sispam: http://$(HOST):$(PORT)/  logins: komando, intel, lapangan, penghubung_kpu, admin"
 	@echo "demo password: $${DEMO_PASSWORD:-sispam-demo-2024} (demo only)"

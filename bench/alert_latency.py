@@ -832,7 +832,7 @@ def main(argv: list[str] | None = None) -> int:
     db.recreate()
     env = db.env()
     manage(env, "migrate", "--noinput")
-    seeded = manage(env, "seed_demo").strip().splitlines()[-1]
+    seeded = manage(env, "seed_demo", "--allow-production").strip().splitlines()[-1]
     with db.connect() as conn:
         pg_version = conn.execute("SHOW server_version").fetchone()[0]
         names = {r[0] for r in conn.execute("SELECT name FROM operations_kelurahan")}

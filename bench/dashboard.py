@@ -244,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     env = db.env(DASHBOARD_CACHE_SECONDS=str(args.cache_seconds))
     t0 = time.perf_counter()
     manage(env, "migrate", "--noinput")
-    manage(env, "seed_demo")
+    manage(env, "seed_demo", "--allow-production")
     manage(env, "collectstatic", "--noinput", "-v", "0")
     out = manage(
         env,

@@ -190,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     db.recreate()
     env = db.env()
     manage(env, "migrate", "--noinput")
-    manage(env, "seed_demo")
+    manage(env, "seed_demo", "--allow-production")
     texts = corpus_texts()
     stack = Stack(env=env, web_workers=args.web_workers, worker_concurrency=args.concurrency)
     try:

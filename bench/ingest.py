@@ -355,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
     db.recreate()
     env = db.env()
     manage(env, "migrate", "--noinput")
-    seeded = manage(env, "seed_demo").strip().splitlines()[-1]
+    seeded = manage(env, "seed_demo", "--allow-production").strip().splitlines()[-1]
     with db.connect() as conn:
         pg_version = conn.execute("SHOW server_version").fetchone()[0]
     print(f"setup: database {db.name} (PostgreSQL {pg_version}), Redis db {db.redis_db}; {seeded}")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils.text import slugify
@@ -391,9 +392,16 @@ def _users_exist() -> None:
     """The demo logins exist before anything refers to them (the BKO request names komando)."""
     User = get_user_model()
     for role, (first, last, _unit) in DEMO_USERS.items():
-        User.objects.get_or_create(
+        if User.objects.filter(username=role.value).exists():
+            # Never touch an existing account's password: where "komando" is a real login a
+            # reset to the published demo password would hand the account to anyone.
+            continue
+        User.objects.create(
             username=role.value,
-            defaults={"first_name": first, "last_name": last, "is_staff": role == Role.ADMIN},
+            first_name=first,
+            last_name=last,
+            is_staff=role == Role.ADMIN,
+            password=make_password(settings.DEMO_PASSWORD),
         )
 
 
@@ -517,14 +525,8 @@ def _find(rows: list[Tps], kelurahan: str) -> Tps:
 
 def _users(units: dict[str, Unit]) -> int:
     User = get_user_model()
-    for role, (first, last, unit_code) in DEMO_USERS.items():
-        user, created = User.objects.get_or_create(
-            username=role.value,
-            defaults={"first_name": first, "last_name": last, "is_staff": role == Role.ADMIN},
-        )
-        if not user.check_password(settings.DEMO_PASSWORD):
-            user.set_password(settings.DEMO_PASSWORD)
-            user.save(update_fields=["password"])
+    for role, (_first, _last, unit_code) in DEMO_USERS.items():
+        user = User.objects.get(username=role.value)  # made by _users_exist, password untouched
         group, _ = Group.objects.get_or_create(name=role.value)
         user.groups.add(group)
         if unit_code and not Officer.objects.filter(user=user).exists():

@@ -22,6 +22,9 @@ pytest_plugins = ["tests.stack"]
 # ORM refuse to run there; in this test process (never in the served app) that guard is off.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+# The personas' password. seed_demo never changes an existing account's password, so after it
+# the personas keep this one; only demo logins it creates get DEMO_PASSWORD. pytest-django runs
+# the tests with DEBUG off, so tests call seed_demo with --allow-production.
 PASSWORD = "persona-pass-2024"
 ROLES = [r.value for r in Role]
 
@@ -56,7 +59,7 @@ def client_for(personas):
         client = Client()
         if role is not None:
             user = personas[role]
-            # Fresh from the database: seed_demo may have reset the persona's password.
+            # Fresh from the database: seed_demo may have linked the persona to an officer.
             client.force_login(type(user).objects.get(pk=user.pk))
         return client
 

@@ -11,7 +11,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.stack]
 def test_komando_logs_in_and_sees_the_command_post_in_indonesian(
     transactional_db, asgi_server, browser
 ):
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--allow-production", verbosity=0)
     context = browser.new_context(locale="en-US", viewport={"width": 1600, "height": 900})
     page = context.new_page()
     errors: list[str] = []

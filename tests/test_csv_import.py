@@ -590,7 +590,7 @@ def test_the_progress_bar_redraws_in_place_on_a_terminal():
 
 
 def test_the_demo_roster_and_tps_list_round_trip_in_well_under_a_few_seconds(personas):
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--allow-production", verbosity=0)
     officers, tps = export_officers(), export_tps()
     assert len(officers.splitlines()) == 826
     assert len(tps.splitlines()) == 463

@@ -76,7 +76,7 @@ def wait_connected(page) -> None:
 def test_komando_sees_the_city_and_a_merah_report_reaches_two_dashboards_live(
     transactional_db, asgi_server, celery_worker, browser
 ):
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--allow-production", verbosity=0)
     token = Token.objects.create(user=get_user_model().objects.get(username="lapangan")).key
     first = login(browser, asgi_server.url, "komando")
     assert first.url.endswith("/operasi/dasbor/")
@@ -124,7 +124,7 @@ def test_the_feed_survives_the_server_dropping_the_websocket_and_shows_what_it_m
 ):
     from incidents.services import incident_create
 
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--allow-production", verbosity=0)
     env = stack_env()
     server = start_asgi_server(env)
     port = int(server.url.rsplit(":", 1)[1])
@@ -167,7 +167,7 @@ def test_the_feed_survives_the_server_dropping_the_websocket_and_shows_what_it_m
 def test_the_liaison_sees_statuses_and_election_incidents_on_a_map_and_can_print(
     transactional_db, asgi_server, browser
 ):
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--allow-production", verbosity=0)
     call_command("seed_situation", verbosity=0)
     page = login(browser, asgi_server.url, "penghubung_kpu")
     assert page.url.endswith("/kpu/")

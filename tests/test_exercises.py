@@ -272,8 +272,8 @@ def test_in_the_embedded_default_the_command_plays_the_injects_itself(
 
 
 def test_seed_demo_loads_the_shipped_scenarios_and_the_places_they_name_exist(db):
-    call_command("seed_demo", verbosity=0)
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--allow-production", verbosity=0)
+    call_command("seed_demo", "--allow-production", verbosity=0)
     shipped = Scenario.objects.filter(source="file")
     assert shipped.count() == 3 and {s.version for s in shipped} == {1}
     for scenario in shipped:

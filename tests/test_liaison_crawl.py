@@ -22,7 +22,7 @@ SKIP = ("/static/", "/accounts/logout/", "/i18n/", "/admin/")
 def demo(db, settings):
     settings.DASHBOARD_CACHE_SECONDS = 0
     cache.clear()
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--allow-production", verbosity=0)
     call_command("seed_situation", verbosity=0)
     # No worker here: score the reports in-process so the demo has its alerts too.
     for pk in Incident.objects.values_list("pk", flat=True):

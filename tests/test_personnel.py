@@ -179,7 +179,7 @@ def test_bko_goes_from_request_to_partial_approval_check_in_and_release(api_for,
 def test_strength_shows_polres_and_bko_apart_on_the_page_and_in_the_api(client_for, api_for):
     from django.core.management import call_command
 
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--allow-production", verbosity=0)
     data = api_for("intel").get("/api/v1/strength/").json()
     assert (data["total"], data["polres"], data["bko"]) == (825, 565, 260)
     units = {row["unit"]: row for row in data["by_unit"]}

@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.stack]
 def test_komando_runs_reviews_and_accepts_a_plan_in_the_browser(
     transactional_db, asgi_server, browser
 ):
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--allow-production", verbosity=0)
     context = browser.new_context(viewport={"width": 1600, "height": 1000})
     page = context.new_page()
     page.goto(asgi_server.url + "/accounts/login/")

@@ -53,7 +53,7 @@ def test_three_sangat_rawan_tps_need_six_officers_and_four_leave_a_shortfall_of_
 
 @pytest.fixture
 def demo(personas):
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--allow-production", verbosity=0)
 
 
 def test_the_demo_plan_covers_every_tps_and_accepting_it_books_no_one_twice(demo, personas):

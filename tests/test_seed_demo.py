@@ -47,7 +47,7 @@ def snapshot() -> dict:
 
 def test_it_builds_the_kota_metro_demo_with_the_published_figures(db):
     started = time.perf_counter()
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--allow-production", verbosity=0)
     assert time.perf_counter() - started < 30
 
     assert Kecamatan.objects.count() == 5
@@ -95,20 +95,20 @@ def test_it_builds_the_kota_metro_demo_with_the_published_figures(db):
 
 
 def test_running_it_twice_changes_nothing(db):
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--allow-production", verbosity=0)
     first = snapshot()
     password = get_user_model().objects.get(username="komando").password
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--allow-production", verbosity=0)
     assert snapshot() == first
     assert get_user_model().objects.get(username="komando").password == password
 
 
 def test_it_builds_the_same_rows_on_an_empty_database_every_time(db):
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--allow-production", verbosity=0)
     first = snapshot()
     Officer.objects.all().delete()
     Tps.objects.all().delete()
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--allow-production", verbosity=0)
     second = snapshot()
     strip = lambda rows: [r[1:] for r in rows]  # noqa: E731 (ids differ after a delete)
     assert strip(second["officers"]) == strip(first["officers"])

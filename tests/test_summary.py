@@ -7,7 +7,7 @@ from incidents.models import Alert, Incident
 
 
 def test_it_counts_officers_tps_and_what_is_open(api_for, personas):
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--allow-production", verbosity=0)
     reporter = personas["lapangan"]
     now = timezone.now()
     for status in ("baru", "ditangani", "selesai"):
