@@ -13,8 +13,8 @@ Layers:
 - rules: the lexicon engine of version ew-2024.1 alone (nothing learned);
 - events: the event reader's written rule alone (nothing learned; ordering by its level);
 - text: the linear model on word and character n-grams only;
-- full: the linear model on n-grams plus the event parts and the rule level (the shipped
-  engine).
+- full: the linear model on n-grams plus the event parts and the rule level, with the event
+  guard (a live violent act is never hijau): the shipped engine.
 
 Open and sealed authors (docs/early-warning.md): rules and lexicon were edited only while
 reading the errors of the OPEN authors; the SEALED authors' lines were never read by the
@@ -38,7 +38,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from incidents.ew import Config, Engine, Report, report_from_dict, score_lines  # noqa: E402
-from incidents.ew.combine import model_blocks  # noqa: E402
+from incidents.ew.combine import decide, model_blocks  # noqa: E402
 from incidents.ew.engine import RULES_CONFIG_PATH  # noqa: E402
 from incidents.ew.evaluate import RANK, leave_one_author_out, mean_of  # noqa: E402
 from incidents.ew.model import LinearModel  # noqa: E402
@@ -94,12 +94,15 @@ class Layers:
 
         return score
 
-    def _learned(self, featurise):
+    def _learned(self, featurise, *, guard: bool = False):
         def build(train_rows):
             model = LinearModel(train(train_rows, featurise, params=self.params))
 
             def score(row):
-                p = model.predict(featurise(row))
+                if guard:  # as the engine scores: the event guard on top of the model
+                    p = decide(model, featurise(row), self.features(row)[1])
+                else:
+                    p = model.predict(featurise(row))
                 return p.level, p.severity
 
             return score
@@ -110,7 +113,7 @@ class Layers:
         return self._learned(self.text_blocks)(train_rows)
 
     def full(self, train_rows):
-        return self._learned(self.blocks)(train_rows)
+        return self._learned(self.blocks, guard=True)(train_rows)
 
 
 def print_table(name: str, table: dict) -> dict:

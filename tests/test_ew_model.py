@@ -180,3 +180,27 @@ def test_the_corpus_has_many_authors_and_the_fields_of_ew_score():
         assert r["expected"] in ("hijau", "kuning", "merah")
         assert r["text"].strip()
         assert r.get("channel") in ("intel", "tip", "field")
+
+
+def test_a_live_violent_act_is_never_hijau_whatever_the_model_says(engine):
+    from incidents.ew.combine import decide
+    from incidents.ew.model import Prediction
+
+    text = "Orang itu menodongkan senjata api ke ketua KPPS di TPS 9"
+    ev = engine.reader.read(text)
+    assert ev.level == "merah"
+    real = engine.model
+
+    class Calm:
+        """The shipped model, but one that calls everything hijau."""
+
+        lifted = real.lifted
+
+        def predict(self, _blocks):
+            probabilities = {"hijau": 1.0, "kuning": 0.0, "merah": 0.0}
+            return Prediction(probabilities, 0.0, "hijau", 0, [])
+
+    pred = decide(Calm(), engine.model_blocks(text, "tip"), ev)
+    assert pred.level == "kuning" and pred.lifted and 15 <= pred.score < 55
+    calm = engine.reader.read("Situasi TPS 9 aman dan tertib")
+    assert decide(Calm(), engine.model_blocks("x"), calm).level == "hijau"

@@ -115,6 +115,16 @@ def model_reasons(engine: Engine, pred) -> list[str]:
     return [line]
 
 
+def decide(engine_model, blocks: dict[str, list[str]], ev: Events):
+    """The model's prediction, with one guard: a report the event reader reads as a live
+    violent act is never hijau (at least kuning: the command post verifies it). Measured in
+    bench/ew_eval.py, this is what keeps merah reports from being called hijau."""
+    pred = engine_model.predict(blocks)
+    if ev.level == "merah" and pred.level == "hijau":
+        pred = engine_model.lifted(pred, "kuning")
+    return pred
+
+
 def learned_score(
     engine: Engine,
     report: Report,
@@ -128,8 +138,10 @@ def learned_score(
     from incidents.ew.engine import LEVELS, Score
 
     blocks, ev, rule = model_blocks(engine, report.text, report.channel, a)
-    pred = engine.model.predict(blocks)
+    pred = decide(engine.model, blocks, ev)
     reasons = event_reasons(engine, ev) + model_reasons(engine, pred)
+    if pred.lifted:
+        reasons.append("dinaikkan ke kuning: peristiwa kekerasan terbaca, perlu verifikasi")
     reasons.append(f"aturan leksikon: {rule.level}")
     _, why = engine.grade_weight(report)
     reasons.append(why)

@@ -103,6 +103,7 @@ class Prediction:
     level: str
     score: int
     top: list[tuple[str, float]]  # features pulling towards the predicted level
+    lifted: bool = False  # raised to a floor by a guard (incidents/ew/combine.py)
 
 
 class LinearModel:
@@ -187,6 +188,19 @@ class LinearModel:
             level=CLASSES[level],
             score=self.score_of(severity),
             top=pulls[:12],
+        )
+
+    def lifted(self, pred: Prediction, level: str) -> Prediction:
+        """`pred` raised to `level`: its severity to that level's cut-off."""
+        cut = self.cut_merah if level == "merah" else self.cut_kuning
+        severity = max(pred.severity, cut)
+        return Prediction(
+            probabilities=pred.probabilities,
+            severity=severity,
+            level=level,
+            score=self.score_of(severity),
+            top=pred.top,
+            lifted=True,
         )
 
     def score_of(self, severity: float) -> int:
