@@ -124,6 +124,10 @@ CAN_READ_TPS_RETURNS: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL, Role
 # tps_return_list_for_user: who sees every return; and the list of overdue TPS.
 CAN_READ_ALL_TPS_RETURNS: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL})
 CAN_FILE_TPS_RETURNS: frozenset[str] = frozenset({Role.LAPANGAN, Role.KOMANDO})
+# tps_return_check: who files any TPS (the others only a TPS of a post they are assigned to
+# now), and who may move a TPS backwards in the polling-day order (with a reason).
+CAN_FILE_ANY_TPS_RETURN: frozenset[str] = frozenset({Role.KOMANDO})
+CAN_CORRECT_TPS_RETURNS: frozenset[str] = frozenset({Role.KOMANDO})
 
 # Early warning: intelligence reports, public tips, alerts, the engine's configuration.
 # Intelligence reports and public tips (the page, the API).

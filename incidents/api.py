@@ -5,6 +5,8 @@ import math
 import statistics
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import transaction
 from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -12,7 +14,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -669,10 +671,14 @@ class IncidentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 class TpsReturnSerializer(serializers.ModelSerializer):
     tps = serializers.PrimaryKeyRelatedField(queryset=Tps.objects.all())
     status = serializers.ChoiceField(choices=[s.value for s in services.TPS_RETURN_ORDER])
+    # A command-post correction backwards in the polling-day order needs one (audited).
+    reason = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=255, default=""
+    )
 
     class Meta:
         model = TpsReturn
-        fields = ["id", "tps", "status", "note", "reported_at"]
+        fields = ["id", "tps", "status", "note", "reason", "reported_at"]
         read_only_fields = ["reported_at"]
 
 
@@ -690,9 +696,23 @@ class TpsReturnViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     def perform_create(self, serializer):
         key = self.request.headers.get("Idempotency-Key") or None
-        serializer.instance = services.tps_return_create(
-            by=self.request.user, key=key, **serializer.validated_data
-        )
+        data = dict(serializer.validated_data)
+        with transaction.atomic():
+            # Locked: the order check and the write see the same status (tps_return_check).
+            tps = Tps.objects.select_for_update().get(pk=data.pop("tps").pk)
+            try:
+                services.tps_return_check(
+                    by=self.request.user,
+                    tps=tps,
+                    status=data["status"],
+                    reason=data["reason"],
+                    key=key,
+                )
+            except DjangoPermissionDenied as exc:
+                raise PermissionDenied(str(exc)) from None  # DRF's own would drop the message
+            serializer.instance = services.tps_return_create(
+                by=self.request.user, key=key, tps=tps, **data
+            )
 
     @action(detail=False, methods=["get"], pagination_class=None)
     def overdue(self, request):

@@ -12,13 +12,14 @@ import json
 import re
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.access import CAN_CORRECT_TPS_RETURNS, CAN_FILE_ANY_TPS_RETURN, user_roles
 from core.changes import data_changed_mark
 from core.realtime import ALERTS_GROUP, realtime_publish_after_commit
 from core.services import audit_record
@@ -42,7 +43,7 @@ from incidents.models import (
 )
 from incidents.scoring import score_enqueue_after_commit
 from incidents.selectors import tps_overdue_list
-from operations.models import TpsStatus, validate_in_city
+from operations.models import Assignment, TpsStatus, validate_in_city
 from personnel.models import Officer, OfficerStatus
 from personnel.services import officer_set_status
 
@@ -540,11 +541,81 @@ TPS_RETURN_ORDER = [
 ]
 
 
+def tps_return_check(*, by, tps, status: str, reason: str = "", key: str | None = None) -> None:
+    """May `by` file `status` for `tps` now? Raises PermissionDenied or ValidationError.
+
+    The API calls it before tps_return_create (which trusts its caller: the exercise runner and
+    the demo builders file returns without it). A field officer files only a TPS of a post he
+    is assigned to now (an active assignment whose window holds this moment), and only forward
+    in TPS_RETURN_ORDER (the same status again is not backwards); the command post files any
+    TPS, and backwards only with a reason. Precondition: the caller holds the TPS row locked
+    (select_for_update), so two returns for one TPS are ordered against each other.
+    """
+    if key and TpsReturn.objects.filter(idempotency_key=key).exists():
+        return  # a retry of a return already filed: tps_return_create hands it back
+    order = [s.value for s in TPS_RETURN_ORDER]
+    if status not in order:
+        raise ValidationError({"status": _("Status TPS tidak dikenal.")})
+    roles = user_roles(by)
+    if not roles & CAN_FILE_ANY_TPS_RETURN:
+        now = timezone.now()
+        assigned = Assignment.objects.filter(
+            officer__user=by,
+            status=Assignment.Status.ACTIVE,
+            starts_at__lte=now,
+            ends_at__gt=now,
+            post__is_active=True,
+            post__tps=tps,
+        ).exists()
+        if not assigned:
+            raise PermissionDenied(
+                _(
+                    "Anda tidak bertugas di %(tps)s: laporan TPS hanya untuk TPS di pos "
+                    "penugasan Anda yang sedang berjalan."
+                )
+                % {"tps": tps}
+            )
+    if tps.status in order and order.index(status) < order.index(tps.status):
+        names = {
+            "tps": tps,
+            "current": TpsStatus(tps.status).label,
+            "status": TpsStatus(status).label,
+        }
+        if not roles & CAN_CORRECT_TPS_RETURNS:
+            raise ValidationError(
+                {
+                    "status": _(
+                        'Status TPS tidak boleh mundur: %(tps)s sudah "%(current)s", tidak bisa '
+                        'kembali ke "%(status)s". Koreksi mundur dilakukan pos komando.'
+                    )
+                    % names
+                }
+            )
+        if not reason.strip():
+            raise ValidationError(
+                {
+                    "reason": _(
+                        'Koreksi mundur %(tps)s dari "%(current)s" ke "%(status)s" perlu alasan.'
+                    )
+                    % names
+                }
+            )
+
+
 def tps_return_create(
-    *, by, tps, status: str, note: str = "", key: str | None = None, is_exercise: bool = False
+    *,
+    by,
+    tps,
+    status: str,
+    note: str = "",
+    key: str | None = None,
+    is_exercise: bool = False,
+    reason: str = "",
 ) -> TpsReturn:
     """A field officer reports his TPS's status; the TPS's polling-day status follows it (not
-    for an exercise return: the real TPS's status, which the liaison reads, stays as it is)."""
+    for an exercise return: the real TPS's status, which the liaison reads, stays as it is).
+    Who may file what is tps_return_check's, called first by the API; `reason` (a command-post
+    correction backwards) goes to the audit trail."""
     if status not in [s.value for s in TPS_RETURN_ORDER]:
         raise ValidationError({"status": _("Status TPS tidak dikenal.")})
     if key:
@@ -562,9 +633,12 @@ def tps_return_create(
         )
         if is_exercise:
             return record
+        changes = {"status": [tps.status, status]}
+        if reason:
+            changes["reason"] = reason[:255]
         tps.status = status
         tps.save(update_fields=["status"])
-        audit_record(actor=by, action="tps.return", obj=tps, changes={"status": [None, status]})
+        audit_record(actor=by, action="tps.return", obj=tps, changes=changes)
         transaction.on_commit(data_changed_mark, robust=True)  # dashboards' TPS by status
     return record
 

@@ -13,7 +13,7 @@ from PIL import Image
 from core.models import AppendOnlyError
 from incidents.models import Alert, Incident, IncidentEvent, UseOfForce
 from incidents.services import incident_escalate_overdue
-from operations.models import ElectionPhase, Kelurahan, Tps
+from operations.models import Assignment, ElectionPhase, Kelurahan, Post, Tps
 from operations.reference import reference_load
 from personnel.models import Officer, Unit, UnitKind
 
@@ -430,7 +430,27 @@ def test_a_report_not_verified_in_time_is_escalated_by_the_sweep(api_for, place)
     assert listing["results"][0]["overdue"] is True
 
 
-def test_tps_returns_set_the_tps_status_and_late_ones_are_flagged(api_for, place):
+def test_tps_returns_set_the_tps_status_and_late_ones_are_flagged(api_for, personas, place):
+    # A field officer files only a TPS of the post he guards now (tps_return_check).
+    officer = Officer.objects.create(
+        nrp="95020077",
+        name="Rudi",
+        rank=7,
+        unit=Unit.objects.create(code="polsek-x", name="Polsek X", kind=UnitKind.POLSEK),
+        user=personas["lapangan"],
+    )
+    post = Post.objects.create(
+        kind="tps", name="Klaster TPS 005", lat=place.lat, lon=place.lon, required_strength=2
+    )
+    post.tps.add(place)
+    now = timezone.now()
+    Assignment.objects.create(
+        officer=officer,
+        post=post,
+        starts_at=now - dt.timedelta(hours=1),
+        ends_at=now + dt.timedelta(hours=8),
+        source="manual",
+    )
     api = api_for("lapangan")
     key = str(uuid.uuid4())
     first = api.post(
