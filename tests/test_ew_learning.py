@@ -18,6 +18,17 @@ from tests.stack import ROOT
 CORPUS = ROOT / "tests" / "data" / "ew_corpus"
 
 
+@pytest.fixture(autouse=True)
+def fresh_engine():
+    """Each test starts and ends with no engine cached in this process: an activation in one
+    test must not leak into the next through the 15-second version cache."""
+    from incidents import scoring
+
+    scoring._engine, scoring._checked_at = None, 0.0
+    yield
+    scoring._engine, scoring._checked_at = None, 0.0
+
+
 @pytest.fixture
 def eager():
     """Tasks run in the test process (the training task's worker side is tested in the
