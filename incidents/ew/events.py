@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from incidents.ew.lexicon import stem
+from incidents.ew.lexicon import stem, strip_affixes
 
 EVENTS_PATH = Path(__file__).with_name("events.json")
 VIOLENT = frozenset(
@@ -176,7 +176,7 @@ class EventReader:
             if s in self.vocab:
                 found.add(s)
             else:
-                for cand in _strip(word):
+                for cand in strip_affixes(word, _PREFIXES, _SUFFIXES, _NASAL):
                     if cand in self.vocab:
                         found.add(cand)
                         break
@@ -340,23 +340,6 @@ def _negated(clause: list[tuple[str, int]]) -> set[int]:
             out.add(pos)
             neg_until = pos + 2  # "tidak ada bentrok maupun senjata": the list goes on
     return out
-
-
-def _strip(word: str):
-    """Candidate roots of a word with Indonesian, Javanese or English affixes cut."""
-    bases = [word]
-    for suf in _SUFFIXES:
-        if word.endswith(suf) and len(word) - len(suf) >= 3:
-            bases.append(word[: -len(suf)])
-    for base in bases:
-        yield base
-        for pre in _PREFIXES:
-            if base.startswith(pre) and len(base) - len(pre) >= 3:
-                rest = base[len(pre) :]
-                yield rest
-                if rest[0] in "aeiou":
-                    for lost in _NASAL.get(pre, ""):
-                        yield lost + rest
 
 
 @functools.cache

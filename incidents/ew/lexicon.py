@@ -29,6 +29,27 @@ def stem(word: str) -> str:
     return _sastrawi().stem(word) or word
 
 
+def strip_affixes(
+    word: str, prefixes: tuple[str, ...], suffixes: tuple[str, ...], nasal: dict[str, str]
+) -> Iterator[str]:
+    """Candidate roots of a word with its affixes cut: each suffix, then each prefix, and the
+    letter a nasal prefix swallowed (meny-/ny- replace s or c, meng-/ng- k, mem- p, men-/n- t:
+    nyerang <- serang). Callers keep only candidates their vocabulary knows."""
+    bases = [word]
+    for suf in suffixes:
+        if word.endswith(suf) and len(word) - len(suf) >= 3:
+            bases.append(word[: -len(suf)])
+    for base in bases:
+        yield base
+        for pre in prefixes:
+            if base.startswith(pre) and len(base) - len(pre) >= 3:
+                rest = base[len(pre) :]
+                yield rest
+                if rest[0] in "aeiou":
+                    for lost in nasal.get(pre, ""):
+                        yield lost + rest
+
+
 def stem_cache_clear() -> None:
     """Forget every cached stem (benchmarks use it to measure a cold start)."""
     stem.cache_clear()
@@ -160,20 +181,7 @@ class LexiconMatcher:
 
     @staticmethod
     def _strip_affixes(word: str) -> Iterator[str]:
-        bases = [word]
-        for suf in _SUFFIXES:
-            if word.endswith(suf) and len(word) - len(suf) >= 3:
-                bases.append(word[: -len(suf)])
-        for base in bases:
-            yield base
-            for pre in _PREFIXES:
-                if base.startswith(pre) and len(base) - len(pre) >= 3:
-                    rest = base[len(pre) :]
-                    yield rest
-                    # meny-/ny- replace s or c, meng-/ng- k, mem- p, men-/n- t: nyerang <- serang
-                    if rest[0] in "aeiou":
-                        for lost in _NASAL_LOST.get(pre, ""):
-                            yield lost + rest
+        return strip_affixes(word, _PREFIXES, _SUFFIXES, _NASAL_LOST)
 
     def _tokens(self, raw: str) -> tuple[tuple[str, str], ...]:
         """(surface, stem) pairs for one raw token, cached; boundaries stem to '|'."""

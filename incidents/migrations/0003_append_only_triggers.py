@@ -2,25 +2,9 @@
 
 from django.db import migrations
 
+from core.append_only import append_only_triggers
+
 TABLES = ["incidents_incidentevent", "incidents_useofforce"]
-
-
-def add(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table in TABLES:
-        schema_editor.execute(
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION sispam_append_only();",
-            params=None,
-        )
-
-
-def drop(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table in TABLES:
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table};")
 
 
 class Migration(migrations.Migration):
@@ -29,4 +13,4 @@ class Migration(migrations.Migration):
         ("core", "0002_roles_and_append_only"),
     ]
 
-    operations = [migrations.RunPython(add, drop)]
+    operations = [migrations.RunPython(*append_only_triggers(TABLES))]

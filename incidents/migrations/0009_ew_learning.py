@@ -4,25 +4,9 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from core.append_only import append_only_triggers
+
 APPEND_ONLY = ["incidents_ewcorrection", "incidents_ewbacktest"]
-
-
-def add_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table in APPEND_ONLY:
-        schema_editor.execute(
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION sispam_append_only();",
-            params=None,
-        )
-
-
-def drop_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table in APPEND_ONLY:
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table};")
 
 
 class Migration(migrations.Migration):
@@ -79,5 +63,5 @@ class Migration(migrations.Migration):
                 'ordering': ['-requested_at', '-id'],
             },
         ),
-        migrations.RunPython(add_triggers, drop_triggers),
+        migrations.RunPython(*append_only_triggers(APPEND_ONLY)),
     ]
