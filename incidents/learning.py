@@ -27,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.queue import task_delay
 from core.services import audit_record
 from incidents.ew import Config, Engine, rules_config
 from incidents.ew.train import read_corpus, train
@@ -155,15 +156,17 @@ def ew_version_next() -> str:
 
 def ew_training_request(*, by, version: str | None = None) -> EwTrainingRun:
     """Queue the training of a new version (a worker runs it; eagerly in the embedded default)."""
-    from incidents.tasks import ew_train
-
     version = version or ew_version_next()
-    if EwConfig.objects.filter(version=version).exists():
+    taken = (
+        EwConfig.objects.filter(version=version).exists()
+        or EwTrainingRun.objects.filter(version=version).exists()
+    )
+    if taken:
         raise ValidationError({"version": _("Versi %(v)s sudah ada.") % {"v": version}})
     with transaction.atomic():
         run = EwTrainingRun.objects.create(version=version, requested_by=by)
         audit_record(actor=by, action="ew.train.request", obj=run)
-        transaction.on_commit(lambda: ew_train.delay(run.pk))
+        transaction.on_commit(lambda: task_delay("incidents.tasks.ew_train", run.pk))
     return run
 
 

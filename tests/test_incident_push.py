@@ -54,7 +54,7 @@ def test_new_and_escalated_incidents_are_pushed_through_the_worker(
                 "type": "bentrok",
                 "occurred_at": timezone.now().isoformat(),
                 "kelurahan": kel.name,
-                "description": "bentrok dua kelompok",
+                "description": "adu mulut dua kelompok pendukung, belum ada kontak fisik",
                 "colour": "kuning",
             }
         ).encode()

@@ -11,13 +11,18 @@ the event reader found (the act and its status, the means, the target), what the
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from incidents.ew.config import LEVELS, Report, Score
 from incidents.ew.events import ACT_LABELS, MEANS_LABELS, STATUS_LABELS, TARGET_LABELS, Events
 from incidents.ew.model import blocks_of
 
 if TYPE_CHECKING:
-    from incidents.ew.engine import Analysis, Engine, Report, Score
+    from incidents.ew.lexicon import Analysis
+
+# The engine calls these functions with itself (incidents/ew/engine.py imports this module, so
+# this one names it only as a type: `Engine` below is the engine's duck type).
+Engine = Any
 
 LEVEL_WORDS = {"hijau": "hijau", "kuning": "kuning", "merah": "merah"}
 
@@ -36,9 +41,7 @@ def model_blocks(engine: Engine, text: str, channel: str | None, a: Analysis | N
     return blocks_of(ev.words, ev.features + extra), ev, rule
 
 
-def _bare(text: str, channel: str | None):
-    from incidents.ew.engine import Report
-
+def _bare(text: str, channel: str | None) -> Report:
     return Report(text=text, channel=channel)
 
 
@@ -135,8 +138,6 @@ def learned_score(
     extra: Iterable[str] = (),
 ) -> Score:
     """The learned layer's score of one analysed report."""
-    from incidents.ew.engine import LEVELS, Score
-
     blocks, ev, rule = model_blocks(engine, report.text, report.channel, a)
     pred = decide(engine.model, blocks, ev)
     reasons = event_reasons(engine, ev) + model_reasons(engine, pred)

@@ -14,6 +14,7 @@ import datetime as dt
 import functools
 from collections.abc import Iterable
 
+from incidents.ew.combine import learned_score, model_blocks
 from incidents.ew.config import (  # noqa: F401 (re-exported: the engine's public names)
     CHANNEL_LABELS,
     CHANNELS,
@@ -109,8 +110,6 @@ class Engine(LexiconMatcher, RuleScorer):
 
     def model_blocks(self, text: str, channel: str | None = None) -> dict[str, list[str]]:
         """The learned layer's features of one text (ew_train and scoring share this)."""
-        from incidents.ew.combine import model_blocks
-
         return model_blocks(self, text, channel)[0]
 
     def score(self, report: Report, *, corroboration: int = 0, place: str | None = None) -> Score:
@@ -134,8 +133,6 @@ class Engine(LexiconMatcher, RuleScorer):
             return self.rule_score(
                 report, a, corroboration=corroboration, place=place, extra_reasons=extra_reasons
             )
-        from incidents.ew.combine import learned_score
-
         return learned_score(
             self, report, a, corroboration=corroboration, place=place, extra=extra_reasons
         )
