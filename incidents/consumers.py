@@ -5,10 +5,13 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from core.access import OPERATIONAL, user_has_role
 from core.realtime import ALERTS_GROUP
+from core.websocket import SessionBoundMixin
 
 
-class AlertConsumer(AsyncJsonWebsocketConsumer):
-    """/ws/alerts/: komando and intel only; everyone else is refused at the handshake."""
+class AlertConsumer(SessionBoundMixin, AsyncJsonWebsocketConsumer):
+    """/ws/alerts/: komando and intel only; everyone else is refused at the handshake, and an
+    open socket is closed within WS_RECHECK_SECONDS of its session ending or its user losing
+    the role (core.websocket.SessionBoundMixin)."""
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -18,6 +21,7 @@ class AlertConsumer(AsyncJsonWebsocketConsumer):
             return
         await self.channel_layer.group_add(ALERTS_GROUP, self.channel_name)
         await self.accept()
+        await self.session_watch_start(OPERATIONAL)
 
     async def dispatch(self, message: dict) -> None:
         # A push touches no database, so it skips what Channels does before every handler:
@@ -29,6 +33,7 @@ class AlertConsumer(AsyncJsonWebsocketConsumer):
         await super().dispatch(message)
 
     async def disconnect(self, code: int) -> None:
+        self.session_watch_stop()
         await self.channel_layer.group_discard(ALERTS_GROUP, self.channel_name)
 
     async def receive_json(self, content, **kwargs) -> None:

@@ -30,17 +30,16 @@ django_asgi_app = SyncChainASGIHandler()
 # Imported after Django is set up: the routing imports consumers that import models.
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from core.uploads import BodyLimitASGI  # noqa: E402
+from core.websocket import ExactOriginValidator  # noqa: E402
 from sispam.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         # A body over REQUEST_MAX_BYTES is refused before Django reads (and spools) it.
         "http": BodyLimitASGI(django_asgi_app),
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        # Only from the exact origins the app serves (scheme, host and port).
+        "websocket": ExactOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -51,6 +51,8 @@ try:
     # The largest request body of all (the report form with five 10 MB photos), refused with 413
     # before it is read; endpoints that take no file accept far less (core/uploads.py).
     REQUEST_MAX_BYTES = env.env_int("REQUEST_MAX_BYTES", 60 * 1024 * 1024, minimum=1024)
+    # An open WebSocket re-checks its session, user and role this often (core/websocket.py).
+    WS_RECHECK_SECONDS = env.env_int("WS_RECHECK_SECONDS", 5, minimum=1)
     LOG_LEVEL = (env.env_str("LOG_LEVEL", "INFO") or "INFO").upper()
 except env.EnvError as exc:
     raise ImproperlyConfigured(str(exc)) from None

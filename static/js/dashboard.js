@@ -291,9 +291,11 @@
       if (ev.type === "pong") { clearTimeout(pongDue); return; }
       handle(ev);
     };
-    socket.onclose = function () {
+    socket.onclose = function (event) {
       clearInterval(pingTimer);
       clearTimeout(pongDue);
+      // 4401: the session ended (logout, deactivation, role removed): to the login page.
+      if (event && event.code === 4401) { window.location.reload(); return; }
       dropped = true;
       setState("offline");
       var wait = Math.min(10000, 500 * Math.pow(2, retries++));
