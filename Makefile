@@ -11,7 +11,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://root@127.0.0.1:5432/sispam
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/9
 
-.PHONY: run test install lint format messages check-deploy clean
+.PHONY: run test fuzz install lint format messages check-deploy clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)."; exit 1; }
@@ -45,6 +45,15 @@ test: $(STAMP)
 	@DATABASE_URL="$(TEST_DATABASE_URL)" REDIS_URL="$(TEST_REDIS_URL)" bash scripts/ensure-services
 	DATABASE_URL="$(TEST_DATABASE_URL)" REDIS_URL="$(TEST_REDIS_URL)" DEBUG=1 \
 		$(PY) -m pytest $(PYTEST_ARGS)
+
+# The long schema fuzz (tests/test_schema_fuzz.py): every role, 50 cases per operation and the
+# coverage phase (boundary values, wrong JSON types). Takes many minutes; make test runs a short one.
+FUZZ_EXAMPLES ?= 50
+fuzz: $(STAMP)
+	@DATABASE_URL="$(TEST_DATABASE_URL)" REDIS_URL="$(TEST_REDIS_URL)" bash scripts/ensure-services
+	DATABASE_URL="$(TEST_DATABASE_URL)" REDIS_URL="$(TEST_REDIS_URL)" DEBUG=1 \
+		FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_COVERAGE=1 FUZZ_ALL_ROLES=1 \
+		$(PY) -m pytest tests/test_schema_fuzz.py -p no:timeout $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -6,15 +6,18 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.access import ALL_ROLES, CAN_READ_AUDIT
 from core.dates import BoundedIsoDateTimeFilter
-from core.drf import ClientRateThrottle
+from core.drf import ClientRateThrottle, body_object
 from core.models import AuditEvent
 from core.selectors import audit_event_list
 from operations.selectors import summary_get
+
+USERNAME_MAX = 150  # django.contrib.auth's username column
 
 
 class TokenThrottle(ClientRateThrottle):
@@ -29,7 +32,10 @@ class TokenView(ObtainAuthToken):
 
     def post(self, request, *args, **kwargs):
         # The same lockout as the login page, answered as clearly: no side door for guessing.
-        username = str(request.data.get("username", ""))
+        username = str(body_object(request.data).get("username", ""))
+        if len(username) > USERNAME_MAX:
+            # No such user can exist; and django-axes would fail to log the attempt (a 500).
+            raise ValidationError({"username": [_("Nama pengguna terlalu panjang.")]})
         if AxesProxyHandler.is_locked(request._request, credentials={"username": username}):
             return Response(
                 {

@@ -3,7 +3,10 @@
 Kept apart from the views: DRF imports these while it is itself being imported.
 """
 
+from collections.abc import Mapping
+
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -16,6 +19,20 @@ from core.models import AppendOnlyError
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+def body_object(data):
+    """The request body as a mapping: a JSON array, string or number is a 400, never a crash."""
+    if not isinstance(data, Mapping):
+        raise ValidationError(
+            {"non_field_errors": [_("Isi permintaan harus berupa objek JSON ({...}).")]},
+            code="not_an_object",
+        )
+    return data
+
+
+# Largest id a bigint column holds: a filter on an id beyond it is a 400, not a database error.
+ID_MAX = 2**63 - 1
 
 
 class ClientRateThrottle(AnonRateThrottle):

@@ -32,6 +32,7 @@ from core.access import (
     user_roles,
 )
 from core.dates import BoundedIsoDateTimeFilter
+from core.drf import body_object
 from core.uploads import accepts_uploads
 from incidents import services
 from incidents.models import (
@@ -507,7 +508,9 @@ class IncidentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     )
     def create(self, request, *args, **kwargs):
         key = (
-            request.headers.get("Idempotency-Key") or request.data.get("idempotency_key") or ""
+            request.headers.get("Idempotency-Key")
+            or body_object(request.data).get("idempotency_key")
+            or ""
         ).strip()
         if not key or len(key) > 80:
             return Response(

@@ -284,8 +284,11 @@ class EwConfigSerializer(serializers.ModelSerializer):
     def validate(self, attrs):
         from incidents.ew import Config
 
+        config = attrs.get("config", {})
+        if not isinstance(config, dict):
+            raise serializers.ValidationError({"config": "must be a JSON object"})
         try:
-            Config.from_dict({**attrs.get("config", {}), "version": attrs.get("version", "")})
+            Config.from_dict({**config, "version": attrs.get("version", "")})
         except ValueError as exc:
             raise serializers.ValidationError({"config": str(exc)}) from None
         return attrs

@@ -24,6 +24,7 @@ from core.access import (
     user_has_role,
 )
 from core.dates import BoundedDateTimeField
+from core.drf import ID_MAX
 from operations import services
 from operations.models import (
     Assignment,
@@ -325,8 +326,8 @@ class AssignmentSerializer(serializers.ModelSerializer):
 
 
 class AssignmentFilter(filters.FilterSet):
-    officer = filters.NumberFilter(field_name="officer_id")
-    post = filters.NumberFilter(field_name="post_id")
+    officer = filters.NumberFilter(field_name="officer_id", min_value=1, max_value=ID_MAX)
+    post = filters.NumberFilter(field_name="post_id", min_value=1, max_value=ID_MAX)
     status = filters.ChoiceFilter(choices=Assignment.Status.choices)
     source = filters.ChoiceFilter(choices=Assignment.Source.choices)
     kecamatan = filters.CharFilter(field_name="post__kecamatan__code")

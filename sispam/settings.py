@@ -245,7 +245,7 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.schema.ErrorDocumentingAutoSchema",
     "EXCEPTION_HANDLER": "core.drf.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"token": "20/minute", "tips": "10/minute"},
 }

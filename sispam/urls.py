@@ -155,3 +155,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("admin/", admin.site.urls),
 ]
+
+# JSON under /api/, and a 503 rather than a 500 when PostgreSQL or Redis is away (core/errors.py).
+handler404 = "core.errors.not_found"
+handler500 = "core.errors.server_error"

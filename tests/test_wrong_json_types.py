@@ -1,0 +1,55 @@
+"""Bad input found by the schema fuzz test (tests/test_schema_fuzz.py), each a 400 or a 404 with
+a clear message, never a 500."""
+
+import pytest
+
+
+@pytest.mark.parametrize("body", [[], [1, 2], "text", 3])
+def test_a_token_request_whose_body_is_not_an_object_is_a_400(api_for, body):
+    response = api_for(None).post("/api/v1/auth/token/", body, format="json")
+    assert response.status_code == 400
+    assert "objek JSON" in response.json()["non_field_errors"][0]
+
+
+def test_an_incident_whose_body_is_a_json_array_is_a_400(api_for):
+    response = api_for("lapangan").post("/api/v1/incidents/", [None, None], format="json")
+    assert response.status_code == 400
+    assert "objek JSON" in response.json()["non_field_errors"][0]
+
+
+def test_an_incident_array_with_an_idempotency_key_is_a_400(api_for):
+    client = api_for("lapangan")
+    response = client.post("/api/v1/incidents/", [1], format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "query", ["officer=99999999999999999999999", "post=-9223372036854775809", "post=0"]
+)
+def test_an_assignment_filter_beyond_the_id_range_is_a_400_naming_it(api_for, query):
+    response = api_for("komando").get(f"/api/v1/assignments/?{query}")
+    assert response.status_code == 400
+    assert query.split("=")[0] in response.json()
+
+
+def test_an_api_path_that_matches_no_route_is_a_json_404(api_for):
+    response = api_for("komando").get("/api/v1/units/0.5/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "not_found"
+
+
+def test_training_a_version_already_requested_is_a_400_not_a_500(api_for):
+    client = api_for("intel")
+    first = client.post("/api/v1/ew/trainings/train/", {"version": "ew-twice"}, format="json")
+    assert first.status_code == 202
+    again = client.post("/api/v1/ew/trainings/train/", {"version": "ew-twice"}, format="json")
+    assert again.status_code == 400
+    assert "version" in again.json()
+
+
+def test_a_token_request_with_an_overlong_username_is_a_400(api_for):
+    body = {"username": "x" * 300, "password": "whatever"}
+    response = api_for(None).post("/api/v1/auth/token/", body, format="json")
+    assert response.status_code == 400
+    assert "username" in response.json()
