@@ -30,6 +30,10 @@ try:
     HSTS_SECONDS = env.env_int("HSTS_SECONDS", 31536000, minimum=0)
     DB_POOL_MAX = env.env_int("DB_POOL_MAX", 10, minimum=1)
     DB_POOL_TIMEOUT = env.env_int("DB_POOL_TIMEOUT", 5, minimum=1)
+    # Seconds a client is told to wait (Retry-After) when the database or Redis is away.
+    OUTAGE_RETRY_AFTER = env.env_int("OUTAGE_RETRY_AFTER", 5, minimum=1)
+    # Embedded default: seconds a SQLite writer waits for another's lock before giving up.
+    SQLITE_BUSY_TIMEOUT = env.env_int("SQLITE_BUSY_TIMEOUT", 20, minimum=1)
     API_TOKEN_CACHE_SECONDS = env.env_int("API_TOKEN_CACHE_SECONDS", 5, minimum=0)
     INCIDENT_VERIFY_MINUTES = env.env_int("INCIDENT_VERIFY_MINUTES", 10, minimum=1)
     ALERT_ACK_MINUTES = env.env_int("ALERT_ACK_MINUTES", 5, minimum=1)
@@ -149,7 +153,14 @@ if DATABASE_URL is None:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": BASE_DIR / "var" / "sispam.sqlite3",
-            "OPTIONS": {"timeout": 20},
+            # An exercise run writes while pages read: WAL lets readers go on during a write,
+            # IMMEDIATE takes the write lock at BEGIN (so a transaction never fails half-way on
+            # upgrading a read lock), and the busy timeout makes a writer wait, not 500.
+            "OPTIONS": {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": SQLITE_BUSY_TIMEOUT,
+            },
         }
     }
 else:
