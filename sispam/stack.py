@@ -1,11 +1,15 @@
 """Run the real stack in one terminal: the ASGI server, a Celery worker and Celery beat.
 
-`make run` calls this when DATABASE_URL and REDIS_URL are set. One Ctrl-C stops all three; if
-one dies the others are stopped too, so a half-running command post is never mistaken for a
-working one. In production run the three as separate services (docker-compose.yml).
+`make run` calls this when DATABASE_URL and REDIS_URL are set. One Ctrl-C (or SIGTERM) stops
+all three. A child that exits is started again after a backoff (1 s, doubling to 30 s) and the
+restart is logged: a worker that lost Redis, a server killed by the OOM killer, come back by
+themselves. Only a crash loop (5 exits of one child within 60 s) stops the whole stack, with the
+reason printed, so a command post that cannot run is never mistaken for a working one. In
+production run the three as separate services with restart policies (docker-compose.yml).
 """
 
 import argparse
+import collections
 import os
 import signal
 import subprocess
@@ -61,6 +65,106 @@ def commands(host: str, port: int, web_workers: int, concurrency: int) -> dict[s
     }
 
 
+# A crash loop: this many exits of one child within this many seconds.
+CRASH_LOOP_EXITS = 5
+CRASH_LOOP_SECONDS = 60.0
+BACKOFF_FIRST = 1.0
+BACKOFF_MAX = 30.0
+
+
+def log(message: str) -> None:
+    print(f"[stack] {message}", flush=True)
+
+
+class Supervisor:
+    """Start named children, restart one that exits (with backoff), give up on a crash loop.
+
+    `run()` returns 0 after a stop (SIGINT/SIGTERM or `stop()`), 1 after a crash loop; the
+    reason is in `gave_up`. Each child runs in a session of its own, so stopping it stops the
+    processes it started too (uvicorn's and Celery's pool workers).
+    """
+
+    def __init__(
+        self,
+        children: dict[str, list[str]],
+        *,
+        exits: int = CRASH_LOOP_EXITS,
+        window: float = CRASH_LOOP_SECONDS,
+        backoff: float = BACKOFF_FIRST,
+        backoff_max: float = BACKOFF_MAX,
+        poll: float = 0.5,
+    ) -> None:
+        self.children = children
+        self.exits, self.window = exits, window
+        self.backoff_first, self.backoff_max, self.poll = backoff, backoff_max, poll
+        self.procs: dict[str, subprocess.Popen] = {}
+        self.history: dict[str, collections.deque] = {n: collections.deque() for n in children}
+        self.due: dict[str, float] = {}  # name -> when to start it again
+        self.restarts: dict[str, int] = dict.fromkeys(children, 0)
+        self.stopping = False
+        self.gave_up: str | None = None
+
+    def stop(self, *_args) -> None:
+        self.stopping = True
+
+    def start(self, name: str) -> None:
+        self.procs[name] = subprocess.Popen(self.children[name], start_new_session=True)  # noqa: S603
+        log(f"started {name} (pid {self.procs[name].pid})")
+
+    def exited(self, name: str, code: int, now: float) -> None:
+        history = self.history[name]
+        history.append(now)
+        while history and now - history[0] > self.window:
+            history.popleft()
+        if len(history) >= self.exits:
+            self.gave_up = (
+                f"{name} exited {len(history)} times within {self.window:.0f} s "
+                f"(last status {code}): a crash loop; stopping the stack. "
+                f"Look at {name}'s output above for the cause."
+            )
+            self.stopping = True
+            return
+        # 1 s, 2 s, 4 s ... for exits close together; back to 1 s after a quiet window.
+        delay = min(self.backoff_first * 2 ** (len(history) - 1), self.backoff_max)
+        self.due[name] = now + delay
+        self.restarts[name] += 1
+        log(f"{name} exited with {code}; restarting it in {delay:g} s")
+
+    def run(self) -> int:
+        for name in self.children:
+            self.start(name)
+        while not self.stopping:
+            now = time.monotonic()
+            for name, proc in list(self.procs.items()):
+                if name not in self.due and proc.poll() is not None:
+                    self.exited(name, proc.returncode, now)
+                    if self.stopping:
+                        break
+            for name, when in list(self.due.items()):
+                if not self.stopping and when <= now:
+                    del self.due[name]
+                    self.start(name)
+            time.sleep(self.poll)
+        self.terminate()
+        if self.gave_up:
+            log(f"gave up: {self.gave_up}")
+            return 1
+        log("stopped")
+        return 0
+
+    def terminate(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -72,38 +176,10 @@ def main(argv: list[str] | None = None) -> int:
         print("The real stack needs DATABASE_URL and REDIS_URL.", file=sys.stderr)
         return 2
     os.makedirs("var", exist_ok=True)
-    procs: dict[str, subprocess.Popen] = {}
-    stopping = False
-
-    def stop(*_args) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    for name, cmd in commands(args.host, args.port, args.web_workers, args.concurrency).items():
-        procs[name] = subprocess.Popen(cmd, start_new_session=True)  # noqa: S603
-        print(f"[stack] started {name} (pid {procs[name].pid})", flush=True)
-    exit_code = 0
-    while not stopping:
-        for name, proc in procs.items():
-            if proc.poll() is not None:
-                print(f"[stack] {name} exited with {proc.returncode}; stopping", flush=True)
-                exit_code = proc.returncode or 1
-                stopping = True
-                break
-        time.sleep(0.5)
-    for proc in procs.values():
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-    deadline = time.monotonic() + 15
-    for proc in procs.values():
-        try:
-            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-    print("[stack] stopped", flush=True)
-    return exit_code
+    supervisor = Supervisor(commands(args.host, args.port, args.web_workers, args.concurrency))
+    signal.signal(signal.SIGINT, supervisor.stop)
+    signal.signal(signal.SIGTERM, supervisor.stop)
+    return supervisor.run()
 
 
 if __name__ == "__main__":
