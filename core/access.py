@@ -117,6 +117,11 @@ CAN_READ_INCIDENT_STATS: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL})
 CAN_READ_FORCE_LOG: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL})
 # File an incident report (and add its photos): the report form and the API.
 CAN_FILE_FIELD_REPORTS: frozenset[str] = frozenset({Role.LAPANGAN, Role.KOMANDO})
+# Evidence photos (incident_photo_get_for_user): the copy without metadata to those who read the
+# incident (a field officer his own); the original, with its GPS, to the command post only. The
+# liaison and the administrator never.
+CAN_READ_EVIDENCE_PHOTOS: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL, Role.LAPANGAN})
+CAN_READ_ORIGINAL_PHOTOS: frozenset[str] = frozenset({Role.KOMANDO})
 # The response: verify, colour, control, dispatch, mark steps, use of force, Gakkumdu.
 CAN_RESPOND_TO_INCIDENTS: frozenset[str] = frozenset({Role.KOMANDO})
 # The TPS returns API, scoped by tps_return_list_for_user.

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import transaction
 from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -367,7 +368,12 @@ class IncidentDetailSerializer(IncidentSerializer):
 
     def get_photos(self, obj) -> list[dict]:
         return [
-            {"id": p.id, "sha256": p.sha256, "url": p.display.url, "size": p.size}
+            {
+                "id": p.id,
+                "sha256": p.sha256,
+                "url": reverse("incident-photo", args=[p.pk]),
+                "size": p.size,
+            }
             for p in obj.photos.all()
         ]
 

@@ -3,12 +3,28 @@
 import datetime as dt
 import math
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.access import CAN_READ_ALL_INCIDENTS, CAN_READ_ALL_TPS_RETURNS, Role, user_roles
-from incidents.models import OPEN_ALERT_STATUSES, Alert, Incident, IncidentType, TpsReturn
+from core.access import (
+    CAN_READ_ALL_INCIDENTS,
+    CAN_READ_ALL_TPS_RETURNS,
+    CAN_READ_EVIDENCE_PHOTOS,
+    CAN_READ_ORIGINAL_PHOTOS,
+    Role,
+    user_roles,
+)
+from incidents.models import (
+    OPEN_ALERT_STATUSES,
+    Alert,
+    Incident,
+    IncidentPhoto,
+    IncidentType,
+    TpsReturn,
+)
 
 # What touches the election process, for the KPU liaison (accidents and "other" do not).
 ELECTION_TYPES = [
@@ -41,6 +57,24 @@ def incident_list_for_user(*, user) -> QuerySet[Incident]:
     if Role.LAPANGAN in roles:
         return qs.filter(reporter=user)
     return qs.none()
+
+
+def incident_photo_get_for_user(*, user, pk: int, original: bool = False) -> IncidentPhoto:
+    """An evidence photo `user` may see, or PermissionDenied (his role never may) or Http404
+    (not a photo of an incident he may read: the liaison's incidents never, a field officer's
+    only his own). The original (with its GPS) is CAN_READ_ORIGINAL_PHOTOS's only."""
+    roles = user_roles(user)
+    if not roles & (CAN_READ_ORIGINAL_PHOTOS if original else CAN_READ_EVIDENCE_PHOTOS):
+        raise PermissionDenied
+    incidents = incident_list_for_user(user=user)
+    photo = (
+        IncidentPhoto.objects.filter(pk=pk, incident__in=incidents.values("pk"))
+        .only("id", "incident_id", "display", "original", "content_type")
+        .first()
+    )
+    if photo is None:
+        raise Http404
+    return photo
 
 
 def alert_open_list() -> QuerySet[Alert]:

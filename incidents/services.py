@@ -10,6 +10,7 @@ import hashlib
 import io
 import json
 import re
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -524,8 +525,11 @@ def photo_add(*, incident: Incident, by, upload) -> IncidentPhoto:
         size=len(raw),
         uploaded_by=by,
     )
-    photo.original.save(f"{digest}.{ext}", ContentFile(raw), save=False)
-    photo.display.save(f"{digest}-clean.{ext}", ContentFile(out.getvalue()), save=False)
+    # Random names: nothing about the file (its hash, its time) lets anyone guess a path; the
+    # files are served only by the incident-photo views, never from MEDIA_URL.
+    name = uuid.uuid4().hex
+    photo.original.save(f"{name}.{ext}", ContentFile(raw), save=False)
+    photo.display.save(f"{name}-clean.{ext}", ContentFile(out.getvalue()), save=False)
     with transaction.atomic():
         photo.save()
         _event(incident, by, "photo", to=digest[:16])

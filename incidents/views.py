@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import HttpResponseBadRequest
+from django.http import FileResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +17,9 @@ from django.utils.translation import gettext_lazy as _lazy
 from core.access import (
     CAN_FILE_FIELD_REPORTS,
     CAN_OPEN_INCIDENT_PAGES,
+    CAN_READ_EVIDENCE_PHOTOS,
     CAN_READ_INTEL,
+    CAN_READ_ORIGINAL_PHOTOS,
     CAN_RESPOND_TO_INCIDENTS,
     role_required,
     user_has_role,
@@ -35,7 +37,11 @@ from incidents.models import (
     IncidentType,
     UseOfForce,
 )
-from incidents.selectors import dispatch_suggestions, incident_list_for_user
+from incidents.selectors import (
+    dispatch_suggestions,
+    incident_list_for_user,
+    incident_photo_get_for_user,
+)
 from operations.models import Kelurahan, Post, Tps
 
 ACTION_LABELS = {
@@ -195,6 +201,7 @@ def incident_detail(request, pk: int):
         {
             "incident": incident,
             "can_act": can_act,
+            "can_read_original": user_has_role(request.user, CAN_READ_ORIGINAL_PHOTOS),
             "suggestions": dispatch_suggestions(incident=incident) if can_act else None,
             "actions": [
                 (a, ACTION_LABELS[a])
@@ -209,6 +216,29 @@ def incident_detail(request, pk: int):
             "force_response": services.COLOUR_RESPONSE[incident.colour][0],
         },
     )
+
+
+def _photo_response(photo, field) -> FileResponse:
+    response = FileResponse(field.open("rb"), content_type=photo.content_type)
+    response["Content-Disposition"] = f'inline; filename="foto-{photo.pk}"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@role_required(*CAN_READ_EVIDENCE_PHOTOS)
+def incident_photo(request, pk: int):
+    """An evidence photo, the copy without metadata: the only way a photo leaves the server
+    (MEDIA_ROOT is never served). Who may: incident_photo_get_for_user."""
+    photo = incident_photo_get_for_user(user=request.user, pk=pk)
+    return _photo_response(photo, photo.display)
+
+
+@role_required(*CAN_READ_ORIGINAL_PHOTOS)
+def incident_photo_original(request, pk: int):
+    """The original as received (EXIF and GPS included), for the command post and Gakkumdu."""
+    photo = incident_photo_get_for_user(user=request.user, pk=pk, original=True)
+    return _photo_response(photo, photo.original)
 
 
 TIP_FORM_LIMIT = 5  # tips per client per 10 minutes through the public form

@@ -121,6 +121,12 @@ urlpatterns = [
     ),
     path("kejadian/", incidents_views.incident_list, name="incident-page"),
     path("kejadian/<int:pk>/", incidents_views.incident_detail, name="incident-page-detail"),
+    path("kejadian/foto/<int:pk>/", incidents_views.incident_photo, name="incident-photo"),
+    path(
+        "kejadian/foto/<int:pk>/asli/",
+        incidents_views.incident_photo_original,
+        name="incident-photo-original",
+    ),
     path("operasi/perencanaan/<int:pk>/", operations_views.plan_detail, name="plan-page"),
     path(
         "operasi/perencanaan/<int:pk>/terapkan/",

@@ -8,6 +8,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from core.services import audit_record
@@ -18,6 +19,7 @@ from incidents.models import (
     EwScore,
     EwTrainingRun,
     Incident,
+    IncidentPhoto,
     IntelReport,
     Tip,
     TpsReturn,
@@ -63,8 +65,9 @@ def test_every_url_of_the_app_has_a_row_in_the_matrix_and_every_row_a_url():
 
 
 @pytest.fixture
-def samples(personas):
+def samples(personas, settings, tmp_path):
     """Values for the placeholders of detail routes: one real object of each kind."""
+    settings.MEDIA_ROOT = tmp_path
     reference_load()
     event = audit_record(actor=personas["admin"], action="test.sample")
     kel = Kelurahan.objects.get(name="Metro")
@@ -104,6 +107,16 @@ def samples(personas):
         reporter=personas["komando"],
         kelurahan=kel,
     )
+    photo = IncidentPhoto(
+        incident=incident,
+        sha256="0" * 64,
+        content_type="image/png",
+        size=8,
+        uploaded_by=incident.reporter,
+    )
+    photo.display.save("sample-clean.png", ContentFile(b"\x89PNG\r\n\x1a\n"), save=False)
+    photo.original.save("sample.png", ContentFile(b"\x89PNG\r\n\x1a\n"), save=False)
+    photo.save()
     tps_return = TpsReturn.objects.create(tps=tps, status="dibuka", reporter=personas["komando"])
     intel = IntelReport.objects.create(
         subject="rencana aksi",
@@ -141,6 +154,8 @@ def samples(personas):
     ]
     return {
         **dict.fromkeys(incident_routes, incident.pk),
+        "/kejadian/foto/{pk}/": photo.pk,
+        "/kejadian/foto/{pk}/asli/": photo.pk,
         "/api/v1/tps-returns/{pk}/": tps_return.pk,
         "/api/v1/intel/{pk}/": intel.pk,
         "/api/v1/tips/{pk}/": tip.pk,
