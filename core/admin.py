@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from core.models import AuditEvent
+from core.services import audit_diff, audit_record, audit_snapshot
 
 
 @admin.register(AuditEvent)
@@ -29,8 +30,6 @@ class AuditedModelAdmin(admin.ModelAdmin):
         return [f.name for f in obj._meta.concrete_fields if f.name != "id"]
 
     def save_model(self, request, obj, form, change):
-        from core.services import audit_diff, audit_record, audit_snapshot
-
         before = {}
         if change:
             old = type(obj).objects.filter(pk=obj.pk).first()
@@ -44,8 +43,6 @@ class AuditedModelAdmin(admin.ModelAdmin):
         )
 
     def delete_model(self, request, obj):
-        from core.services import audit_record, audit_snapshot
-
         audit_record(
             actor=request.user,
             action="admin.delete",

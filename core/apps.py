@@ -1,12 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
-
-
-def _ensure_roles(sender, **kwargs) -> None:
-    from core.services import roles_ensure
-
-    roles_ensure()
 
 
 class CoreConfig(AppConfig):
@@ -15,25 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Inti")
 
     def ready(self) -> None:
-        # Permissions exist only after post_migrate (sent once per app): run after each, so
-        # the admin role gets the permissions of apps migrated later too. Idempotent.
-        post_migrate.connect(_ensure_roles, dispatch_uid="core.roles_ensure")
-        _forget_tokens_on_change()
+        # In ready(): core.signals imports models, which the app registry loads only now.
+        from core.signals import signals_connect
 
-
-def _forget_tokens_on_change() -> None:
-    """Empty the API token memory (core.auth) when a user, a token or a role changes here."""
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group
-    from django.db.models.signals import m2m_changed, post_delete, post_save
-    from rest_framework.authtoken.models import Token
-
-    from core.auth import token_cache_clear
-
-    user = get_user_model()
-    for model in (user, Token, Group):
-        for signal in (post_save, post_delete):
-            signal.connect(token_cache_clear, sender=model, dispatch_uid=f"core.auth.{model}")
-    m2m_changed.connect(
-        token_cache_clear, sender=user.groups.through, dispatch_uid="core.auth.groups"
-    )
+        signals_connect()

@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any, NamedTuple
 
+from django.contrib.auth import get_user_model
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -328,8 +330,6 @@ class TextProgressBar:
 
 def command_file_read(path: str, *, max_bytes: int = MAX_BYTES) -> bytes:
     """The bytes of an import command's FILE argument ("-" reads standard input)."""
-    from django.core.management.base import CommandError
-
     try:
         if path == "-":
             return csv_bytes_read(sys.stdin.buffer, max_bytes=max_bytes)
@@ -343,9 +343,6 @@ def command_file_read(path: str, *, max_bytes: int = MAX_BYTES) -> bytes:
 
 def command_user(username: str | None):
     """The account a command's writes are recorded under; None (the system) when not given."""
-    from django.contrib.auth import get_user_model
-    from django.core.management.base import CommandError
-
     if not username:
         return None
     User = get_user_model()
@@ -357,8 +354,6 @@ def command_user(username: str | None):
 
 def command_report(command: Any, result: ImportResult, *, dry_run: bool = False) -> None:
     """Print an import's outcome; on errors print each one and fail with CommandError."""
-    from django.core.management.base import CommandError
-
     limit = 200
     if result.errors:
         for error in result.errors[:limit]:

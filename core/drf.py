@@ -11,6 +11,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.clientaddr import client_ip
 from core.models import AppendOnlyError
@@ -54,8 +55,6 @@ def exception_handler(exc, context):
         )
     if isinstance(exc, AppendOnlyError):
         return Response({"detail": str(exc), "code": "append_only"}, status=409)
-    from rest_framework.views import exception_handler as drf_exception_handler
-
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(response.data, dict) and "code" not in response.data:
         codes = exc.get_codes() if hasattr(exc, "get_codes") else None

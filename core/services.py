@@ -4,9 +4,12 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import Q
 
+from core.access import Role
 from core.models import AuditEvent
 
 
@@ -82,11 +85,6 @@ ADMIN_ROLE_MODELS = [
 
 def roles_ensure() -> None:
     """Create the role groups if missing and give the admin role its model permissions."""
-    from django.contrib.auth.models import Group, Permission
-    from django.db.models import Q
-
-    from core.access import Role
-
     for role in Role:
         Group.objects.get_or_create(name=role.value)
     query = Q()

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpResponse
 from django.http.multipartparser import MultiPartParserError
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
 FRAMING_BYTES = 64 * 1024  # multipart boundaries and part headers around the form's fields
@@ -113,8 +114,6 @@ def body_cap(allowed: frozenset) -> int:
 
 def body_cap_for_scope(scope) -> int:
     """body_cap for the view an ASGI request's path resolves to (no view: the small cap)."""
-    from django.urls import Resolver404, resolve
-
     path = scope.get("path", "")
     if path.startswith("/admin/"):
         return settings.REQUEST_MAX_BYTES

@@ -7,9 +7,11 @@ import redis
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models import Count
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from core.access import (
+    ALL_ROLES,
     CAN_ADMINISTER,
     CAN_OPEN_COMMAND_LANDING,
     CAN_OPEN_FIELD_LANDING,
@@ -160,11 +163,6 @@ def landing_lapangan(request):
 
 @role_required(*CAN_ADMINISTER)
 def landing_admin(request):
-    from django.contrib.auth import get_user_model
-    from django.db.models import Count
-
-    from core.access import ALL_ROLES
-
     users = get_user_model().objects
     per_role = dict(
         users.filter(groups__name__in=ALL_ROLES)

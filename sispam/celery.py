@@ -10,6 +10,7 @@ from celery.signals import (
     worker_process_init,
     worker_ready,
 )
+from django.db import close_old_connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sispam.settings")
 
@@ -51,6 +52,7 @@ def _first_heartbeat(sender, **kwargs) -> None:
 @worker_process_init.connect
 def _send_pushes_directly(**kwargs) -> None:
     # Code in a worker pushes after commit itself, without another trip through the broker.
+    # In the signal: sispam/__init__ loads this module while Django's settings still load.
     from core import realtime
 
     realtime.in_worker = True
@@ -64,6 +66,4 @@ def _connection_back_to_the_pool(task=None, **kwargs) -> None:
     # caller's transaction. CELERY_DB_REUSE_MAX keeps Celery from closing the pool itself.
     if task is not None and getattr(task.request, "is_eager", False):
         return
-    from django.db import close_old_connections
-
     close_old_connections()
