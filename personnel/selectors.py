@@ -3,6 +3,7 @@
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from core.access import CAN_READ_ALL_OFFICERS, Role, user_roles
+from operations.models import Assignment
 from personnel.models import BkoContingent, Officer, OfficerStatus, Satgas, Unit
 
 AVAILABLE_STATUSES = (OfficerStatus.SIAGA, OfficerStatus.BERTUGAS)
@@ -26,8 +27,6 @@ def officer_in_service_q() -> Q:
 
 
 def _with_deployed(qs: QuerySet[Officer]) -> QuerySet[Officer]:
-    from operations.models import Assignment
-
     active = Assignment.objects.filter(officer=OuterRef("pk"), status=Assignment.Status.ACTIVE)
     return qs.annotate(deployed=Exists(active))
 

@@ -6,9 +6,11 @@ Every service validates fully before writing, writes in one transaction and reco
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from core.services import audit_diff, audit_record, audit_snapshot
+from operations.models import Assignment
 from personnel.models import (
     BkoContingent,
     BkoRequest,
@@ -194,8 +196,6 @@ def bko_contingent_create(
 
 
 def _unit_code(name: str) -> str:
-    from django.utils.text import slugify
-
     return slugify(name)[:48]
 
 
@@ -252,8 +252,6 @@ def bko_contingent_check_in(
 @transaction.atomic
 def bko_contingent_release(*, contingent: BkoContingent, by) -> BkoContingent:
     """Send a contingent home: its officers leave every active assignment and stop counting."""
-    from operations.models import Assignment
-
     contingent = BkoContingent.objects.select_for_update().get(pk=contingent.pk)
     if contingent.status == BkoContingent.Status.RELEASED:
         return contingent

@@ -12,7 +12,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.access import CAN_IMPORT_EXPORT_CSV, CAN_READ_PERSONNEL, role_required
+from core.csv_io import MAX_BYTES
 from core.uploads import accepts_uploads
+from operations.csv_io import tps_export, tps_import
+from personnel.csv_io import bko_roster_import, officers_export, officers_import
 from personnel.models import BkoContingent, BkoRequest, OfficerStatus, Unit
 from personnel.selectors import officer_list_for_user, strength_rollup
 
@@ -90,10 +93,6 @@ class ImportForm(forms.Form):
 @role_required(*CAN_IMPORT_EXPORT_CSV)
 @accepts_uploads("file")
 def csv_import(request):
-    from core.csv_io import MAX_BYTES
-    from operations.csv_io import tps_import
-    from personnel.csv_io import bko_roster_import, officers_import
-
     form = ImportForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
@@ -135,13 +134,9 @@ def _csv_response(writer, name: str) -> HttpResponse:
 
 @role_required(*CAN_IMPORT_EXPORT_CSV)
 def officers_csv(request):
-    from personnel.csv_io import officers_export
-
     return _csv_response(officers_export, "personel")
 
 
 @role_required(*CAN_IMPORT_EXPORT_CSV)
 def tps_csv(request):
-    from operations.csv_io import tps_export
-
     return _csv_response(tps_export, "tps")
