@@ -11,6 +11,7 @@ not_played (the run was stopped first), wrong (an escalation suggested another f
 from django.utils import timezone
 from django.utils.html import escape
 
+from incidents.models import Alert, Dispatch, EwScore
 from operations.models import ExerciseInject, ExerciseRun
 
 LEVEL_RANK = {"hijau": 0, "kuning": 1, "merah": 2}
@@ -26,8 +27,6 @@ def _report_alert(inject: ExerciseInject, level: str | None):
     """The first alert (at or above `level`) that took this inject's report in, and when the
     command post had it: the later of the alert's creation and the report's scoring (a report
     added to an alert already open reached the screen when it was scored)."""
-    from incidents.models import Alert, EwScore
-
     subject = {"intel": "intel", "tip": "tip", "incident": "incident"}.get(inject.kind)
     if subject is None or getattr(inject, f"{subject}_id") is None:
         return None, None
@@ -44,8 +43,6 @@ def _report_alert(inject: ExerciseInject, level: str | None):
 
 
 def _measure(inject: ExerciseInject, expect: dict) -> dict:
-    from incidents.models import Dispatch
-
     out: dict = {}
     if inject.fired_at is None or inject.error:
         return out

@@ -1,6 +1,7 @@
 """Template context: the LATIHAN banner on every page of the command post while an exercise runs."""
 
 from core.access import OPERATIONAL, user_has_role
+from operations.models import ExerciseRun
 
 
 def exercise_banner(request) -> dict:
@@ -8,8 +9,6 @@ def exercise_banner(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user_has_role(user, OPERATIONAL):
         return {}
-    from operations.models import ExerciseRun
-
     running = (
         ExerciseRun.objects.filter(status=ExerciseRun.Status.RUNNING)
         .select_related("scenario")

@@ -41,6 +41,8 @@ from operations.models import (
     TpsCategory,
     TpsStatus,
 )
+from operations.selectors import kecamatan_summary_list, phase_current
+from personnel.selectors import strength_rollup
 
 WINDOWS = [(1, _("1 jam")), (6, _("6 jam")), (24, _("24 jam")), (72, _("3 hari")), (0, _("semua"))]
 # Weights of the risk index per kecamatan (docs/dashboard.md): what is burning now weighs most.
@@ -250,8 +252,6 @@ def risk_by_kecamatan(f: DashFilter) -> list[dict]:
 
 def dashboard_stats(f: DashFilter) -> dict:
     """Counters and series of the command dashboard (komando and intel only)."""
-    from personnel.selectors import strength_rollup
-
     strength = strength_rollup()
     dep = strength["deployment"]
     incidents = _real_incidents(f)
@@ -425,8 +425,6 @@ def dashboard_map(f: DashFilter, *, liaison: bool) -> dict:
 def liaison_summary(f: DashFilter) -> dict:
     """The liaison's figures: phase, TPS by status and category, election incidents by state
     and colour, per kecamatan. Nothing about people, intelligence or alerts."""
-    from operations.selectors import kecamatan_summary_list, phase_current
-
     incidents = _real_incidents(f).filter(type__in=ELECTION_TYPES)
     status_rows = (
         _tps(f).values("kelurahan__kecamatan__name", "status").annotate(n=Count("id")).order_by()

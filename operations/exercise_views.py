@@ -1,6 +1,7 @@
 """Exercise pages under /operasi/latihan/: scenarios and runs, the scenario form, starting and
 stopping a run, and the after-action report with its timeline (docs/exercises.md)."""
 
+import copy
 import json
 
 from django.conf import settings
@@ -169,8 +170,6 @@ def _timeline_labels(run: ExerciseRun) -> dict:
 
 def _labelled(report: dict) -> dict:
     """The report for the page: each check and miss with its words in the user's language."""
-    import copy
-
     outcomes = {
         "met": _("tepat"),
         "late": _("terlambat"),

@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -24,6 +25,18 @@ from django.utils.translation import gettext as _
 
 from core.queue import task_delay
 from core.services import audit_record
+from incidents import services as incident_services
+from incidents.alerts import alert_close
+from incidents.models import (
+    OPEN_ALERT_STATUSES,
+    Alert,
+    CrowdColour,
+    Incident,
+    IncidentStatus,
+    IncidentType,
+    IntelField,
+)
+from incidents.services import TPS_RETURN_ORDER, incident_transition
 from operations.models import ExerciseInject, ExerciseRun, Kelurahan, Scenario, Tps
 
 log = logging.getLogger(__name__)
@@ -120,9 +133,6 @@ def _choice_check(errors, where, value, choices) -> None:
 
 
 def _check_data(errors: _Errors, where: str, kind: str, data, refs: dict, index: int) -> None:
-    from incidents.models import CrowdColour, IncidentType, IntelField
-    from incidents.services import TPS_RETURN_ORDER
-
     if not isinstance(data, dict):
         errors.add(where, _("harus berupa objek JSON"))
         return
@@ -439,8 +449,6 @@ def scenario_get_or_load(name: str) -> Scenario:
 
 def exercise_controller_get():
     """The account exercise injects are filed under: it cannot log in and has no role."""
-    from django.contrib.auth import get_user_model
-
     user, created = get_user_model().objects.get_or_create(
         username=CONTROLLER_USERNAME,
         defaults={"is_active": False, "first_name": "Pengendali", "last_name": "Latihan"},
@@ -539,8 +547,6 @@ def force_key(text: str) -> str:
 
 def _play(inject: ExerciseInject, run: ExerciseRun, controller) -> None:
     """Create what the inject describes through the normal services, marked as exercise."""
-    from incidents import services as incident_services
-
     spec = inject.spec
     data = dict(spec["data"])
     key = f"exercise:{run.pk}:{inject.index}"
@@ -625,10 +631,6 @@ def exercise_inject_fire(*, inject_id: int) -> ExerciseInject | None:
 def _end_leftovers(run: ExerciseRun) -> None:
     """Close what the exercise left open so the command post's lists stay clean: its open
     alerts (all open exercise alerts: only one run plays at a time) and its incidents."""
-    from incidents.alerts import alert_close
-    from incidents.models import OPEN_ALERT_STATUSES, Alert, Incident, IncidentStatus
-    from incidents.services import incident_transition
-
     controller = exercise_controller_get()
     outcome = _("Latihan #%(n)d berakhir.") % {"n": run.pk}
     for alert in Alert.objects.filter(is_exercise=True, status__in=OPEN_ALERT_STATUSES):

@@ -8,6 +8,7 @@ Loaded by a data migration and again (idempotently) by seed_demo.
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from django.apps import apps as django_apps
 from django.utils.text import slugify
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -131,8 +132,6 @@ def reference_load(apps=None) -> None:
     `apps` is the migration's app registry when called from a migration.
     """
     if apps is None:
-        from django.apps import apps as django_apps
-
         apps = django_apps
     places_load(apps)
     Satgas = apps.get_model("personnel", "Satgas")

@@ -1,11 +1,15 @@
 """Reads of the operations app."""
 
+import datetime as dt
+
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from core.access import CAN_READ_ALL_ASSIGNMENTS, Role, user_roles
 from incidents.models import OPEN_ALERT_STATUSES, OPEN_INCIDENT_STATUSES, Alert, Incident
-from operations.models import ElectionPhase, Kecamatan, Tps, TpsCategory
-from personnel.models import Officer
+from operations import planner
+from operations.models import Assignment, ElectionPhase, Kecamatan, Post, PostKind, Tps, TpsCategory
+from personnel.models import BkoContingent, Officer, OfficerStatus, UnitKind
 
 CATEGORY_KEYS = [c.value for c in TpsCategory] + ["khusus"]
 
@@ -88,10 +92,6 @@ def planner_input_build(*, pattern, reserve_share: float, starts_at, ends_at, ke
     officer unavailable when their post is not one the planner fills); the planner's own earlier
     assignments are replaced, so they neither pin nor block.
     """
-    from operations import planner
-    from operations.models import Assignment, Post, PostKind
-    from personnel.models import BkoContingent, OfficerStatus, UnitKind
-
     tps = [
         planner.PlanTps(
             id=t["id"],
@@ -186,9 +186,6 @@ def planner_input_build(*, pattern, reserve_share: float, starts_at, ends_at, ke
 def assignment_list_for_user(*, user):
     """Assignments `user` may see: all for komando, intel and admin; his own for a field officer;
     none for the KPU liaison (they name officers)."""
-    from core.access import CAN_READ_ALL_ASSIGNMENTS, Role, user_roles
-    from operations.models import Assignment
-
     roles = user_roles(user)
     qs = Assignment.objects.select_related("officer", "post").order_by("starts_at", "id")
     if roles & CAN_READ_ALL_ASSIGNMENTS:
@@ -201,8 +198,6 @@ def assignment_list_for_user(*, user):
 def operation_window_default():
     """H-1 to H+1 around polling day (00:00 the day before to 23:59 the day after, WIB), the
     three days Polda Lampung kept officers on TPS duty; from now for three days without one."""
-    import datetime as dt
-
     polling = ElectionPhase.objects.filter(code="pemungutan").first()
     if polling is None:
         start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)

@@ -8,15 +8,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.services import audit_diff, audit_record, audit_snapshot
+from operations import planner
 from operations.models import (
     Assignment,
     DeploymentPattern,
     DeploymentPlan,
+    Kelurahan,
     Post,
     PostKind,
     Tps,
     TpsCategory,
 )
+from operations.selectors import planner_input_build
 from operations.vulnerability import vulnerability_category
 from personnel.models import Officer
 
@@ -223,9 +226,6 @@ def plan_run(
     keep_manual: bool = True,
 ) -> DeploymentPlan:
     """Run the planner on the current TPS, posts and officers; store the result as a draft."""
-    from operations import planner
-    from operations.selectors import planner_input_build
-
     if not 0 <= reserve_share < 1:
         raise ValidationError({"reserve_share": _("Porsi cadangan harus 0 sampai kurang dari 1.")})
     if ends_at <= starts_at:
@@ -281,8 +281,6 @@ def plan_accept(*, plan: DeploymentPlan, by) -> DeploymentPlan:
     )
     clusters = plan.result.get("clusters", [])
     posts_by_key: dict[str, Post] = {}
-    from operations.models import Kelurahan
-
     kelurahan_by_name = {k.name: k for k in Kelurahan.objects.select_related("kecamatan")}
     live_keys = []
     for cluster in clusters:

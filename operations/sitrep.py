@@ -40,6 +40,8 @@ from incidents.models import (
 from incidents.selectors import ELECTION_TYPES
 from operations.models import ElectionPhase, Kecamatan, Tps, TpsStatus
 from operations.selectors import kecamatan_summary_list, phase_current, tps_counts_by_category
+from personnel.models import BkoContingent
+from personnel.selectors import strength_rollup
 
 MAX_SPAN = dt.timedelta(days=31)
 NOTABLE_LIMIT = 10
@@ -151,9 +153,6 @@ def _phase_dict(phase: ElectionPhase | None) -> dict | None:
 
 def _strength(*, partner: bool) -> dict:
     """The strength roll-up as it stands now; the partner gets the totals only."""
-    from personnel.models import BkoContingent
-    from personnel.selectors import strength_rollup
-
     rollup = strength_rollup()
     dep = rollup["deployment"]
     contingent_labels = dict(BkoContingent.Status.choices)

@@ -1,11 +1,15 @@
 """Operations pages: TPS and their vulnerability; the deployment planner (run, review, accept)."""
 
+import datetime as dt
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -38,7 +42,15 @@ from operations.sitrep import (
     sitrep_period_check,
     sitrep_period_default,
 )
+from operations.sitrep_render import (
+    sitrep_csv,
+    sitrep_filename,
+    sitrep_header,
+    sitrep_pdf,
+    sitrep_tables,
+)
 from operations.vulnerability import WEIGHTS
+from personnel.models import Officer
 
 
 @role_required(*CAN_OPEN_TPS_PAGES)
@@ -193,8 +205,6 @@ def plan_detail(request, pk: int):
     plan = get_object_or_404(DeploymentPlan.objects.select_related("pattern"), pk=pk)
     clusters = plan.result.get("clusters", [])
     short = [c for c in clusters if len(c["officers"]) < c["required"]]
-    from personnel.models import Officer
-
     ids = {a["officer_id"] for c in clusters[:200] for a in c["officers"]}
     names = {o.pk: str(o) for o in Officer.objects.filter(pk__in=ids)}
     shown = []
@@ -299,10 +309,6 @@ def _sitrep_request(request):
 
 
 def _sitrep_query(report) -> str:
-    from urllib.parse import urlencode
-
-    from django.utils import timezone
-
     params = {
         "dari": timezone.localtime(report.start).strftime("%Y-%m-%dT%H:%M"),
         "sampai": timezone.localtime(report.end).strftime("%Y-%m-%dT%H:%M"),
@@ -314,12 +320,6 @@ def _sitrep_query(report) -> str:
 
 @role_required(*CAN_READ_SITREP)
 def sitrep_page(request):
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from operations.sitrep_render import sitrep_header, sitrep_tables
-
     form, report = _sitrep_request(request)
     today = timezone.localdate()
     days = []
@@ -360,8 +360,6 @@ def _sitrep_bad_request(form) -> HttpResponse:
 
 @role_required(*CAN_READ_SITREP)
 def sitrep_pdf_download(request):
-    from operations.sitrep_render import sitrep_filename, sitrep_pdf
-
     form, report = _sitrep_request(request)
     if report is None:
         return _sitrep_bad_request(form)
@@ -372,8 +370,6 @@ def sitrep_pdf_download(request):
 
 @role_required(*CAN_READ_SITREP)
 def sitrep_csv_download(request):
-    from operations.sitrep_render import sitrep_csv, sitrep_filename
-
     form, report = _sitrep_request(request)
     if report is None:
         return _sitrep_bad_request(form)

@@ -2,6 +2,7 @@ import json
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from operations.models import DeploymentPattern
@@ -92,8 +93,6 @@ class Command(BaseCommand):
         self.stdout.write(f"  Dihitung dalam {plan.duration_ms} ms")
 
     def _when(self, text: str, flag: str):
-        from django.utils import timezone
-
         value = parse_datetime(text)
         if value is None:
             raise CommandError(f"{flag}: not an ISO 8601 date-time: {text!r}")

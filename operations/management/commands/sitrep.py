@@ -2,6 +2,7 @@
 [--partner] [--author NAME]: the situation report, the same figures as the page."""
 
 import getpass
+import json
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -9,6 +10,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+
+from operations.sitrep import sitrep_build, sitrep_day, sitrep_period_default
+from operations.sitrep_render import sitrep_csv, sitrep_header, sitrep_pdf, sitrep_tables
 
 
 class Command(BaseCommand):
@@ -33,11 +37,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **opts):
-        import json
-
-        from operations.sitrep import sitrep_build, sitrep_period_default
-        from operations.sitrep_render import sitrep_csv, sitrep_header, sitrep_pdf, sitrep_tables
-
         if bool(opts["start"]) != bool(opts["end"]):
             raise CommandError("give --from and --to together")
         if opts["start"]:
@@ -87,8 +86,6 @@ class Command(BaseCommand):
             day = parse_date(text)
             if day is None:
                 raise CommandError(f"{flag}: not an ISO 8601 date or date-time: {text!r}")
-            from operations.sitrep import sitrep_day
-
             return sitrep_day(day=day)[0]
         return value if timezone.is_aware(value) else timezone.make_aware(value)
 
