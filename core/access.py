@@ -117,6 +117,10 @@ CAN_READ_INCIDENT_STATS: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL})
 CAN_READ_FORCE_LOG: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL})
 # File an incident report (and add its photos): the report form and the API.
 CAN_FILE_FIELD_REPORTS: frozenset[str] = frozenset({Role.LAPANGAN, Role.KOMANDO})
+# Who reads an incident's timeline whole (incident_timeline_for_user): use-of-force entries and
+# their justification, Gakkumdu referrals, and other officers' identities (NRP, names, who
+# acted). A field officer reads his own report's timeline without them.
+CAN_READ_FULL_TIMELINE: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL})
 # Evidence photos (incident_photo_get_for_user): the copy without metadata to those who read the
 # incident (a field officer his own); the original, with its GPS, to the command post only. The
 # liaison and the administrator never.

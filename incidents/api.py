@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -50,7 +50,10 @@ from incidents.models import (
 )
 from incidents.selectors import (
     dispatch_suggestions,
+    incident_dispatches_for_user,
     incident_list_for_user,
+    incident_referrals_for_user,
+    incident_timeline_for_user,
     tps_overdue_list,
     tps_return_list_for_user,
 )
@@ -262,14 +265,6 @@ class IncidentCreatedSerializer(serializers.ModelSerializer):
         ]
 
 
-class EventSerializer(serializers.ModelSerializer):
-    by = serializers.CharField(source="by.username", default=None)
-
-    class Meta:
-        model = IncidentEvent
-        fields = ["at", "by", "kind", "from_value", "to_value", "note"]
-
-
 class DispatchSerializer(serializers.ModelSerializer):
     officer_name = serializers.CharField(source="officer.__str__", read_only=True)
 
@@ -357,14 +352,45 @@ class IncidentSerializer(serializers.ModelSerializer):
         )
 
 
+class TimelineEntrySerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    by = serializers.CharField(allow_null=True)
+    kind = serializers.CharField()
+    from_value = serializers.CharField()
+    to_value = serializers.CharField()
+    note = serializers.CharField()
+
+
 class IncidentDetailSerializer(IncidentSerializer):
-    timeline = EventSerializer(source="events", many=True, read_only=True)
-    dispatches = DispatchSerializer(many=True, read_only=True)
-    referrals = ReferralSerializer(many=True, read_only=True)
+    """One incident with its timeline, dispatches and referrals, redacted for the reader by
+    the selectors (incident_timeline_for_user and its neighbours): `context["request"]`."""
+
+    timeline = serializers.SerializerMethodField()
+    dispatches = serializers.SerializerMethodField()
+    referrals = serializers.SerializerMethodField()
     photos = serializers.SerializerMethodField()
 
     class Meta(IncidentSerializer.Meta):
         fields = [*IncidentSerializer.Meta.fields, "timeline", "dispatches", "referrals", "photos"]
+
+    def _user(self):
+        request = self.context.get("request")
+        return getattr(request, "user", None)
+
+    @extend_schema_field(TimelineEntrySerializer(many=True))
+    def get_timeline(self, obj) -> list[dict]:
+        rows = incident_timeline_for_user(user=self._user(), incident=obj)
+        return TimelineEntrySerializer(rows, many=True).data
+
+    @extend_schema_field(DispatchSerializer(many=True))
+    def get_dispatches(self, obj) -> list[dict]:
+        rows = incident_dispatches_for_user(user=self._user(), incident=obj)
+        return DispatchSerializer(rows, many=True).data
+
+    @extend_schema_field(ReferralSerializer(many=True))
+    def get_referrals(self, obj) -> list[dict]:
+        rows = incident_referrals_for_user(user=self._user(), incident=obj)
+        return ReferralSerializer(rows, many=True).data
 
     def get_photos(self, obj) -> list[dict]:
         return [

@@ -13,6 +13,7 @@ from core.access import (
     CAN_READ_ALL_INCIDENTS,
     CAN_READ_ALL_TPS_RETURNS,
     CAN_READ_EVIDENCE_PHOTOS,
+    CAN_READ_FULL_TIMELINE,
     CAN_READ_ORIGINAL_PHOTOS,
     Role,
     user_roles,
@@ -20,6 +21,8 @@ from core.access import (
 from incidents.models import (
     OPEN_ALERT_STATUSES,
     Alert,
+    Dispatch,
+    GakkumduReferral,
     Incident,
     IncidentPhoto,
     IncidentType,
@@ -57,6 +60,70 @@ def incident_list_for_user(*, user) -> QuerySet[Incident]:
     if Role.LAPANGAN in roles:
         return qs.filter(reporter=user)
     return qs.none()
+
+
+# Timeline kinds a field officer never reads, and kinds that name the officer they are about
+# (to_value: his NRP, note: his name).
+TIMELINE_HIDDEN_KINDS = frozenset({"force", "gakkumdu"})
+TIMELINE_OFFICER_KINDS = frozenset({"dispatch", "en_route", "on_scene", "cleared"})
+
+
+def _timeline_whole(user) -> bool:
+    return bool(user_roles(user) & CAN_READ_FULL_TIMELINE)
+
+
+def incident_timeline_for_user(*, user, incident: Incident) -> list[dict]:
+    """The timeline of `incident` (which the caller got through incident_list_for_user) as
+    `user` may read it: whole for CAN_READ_FULL_TIMELINE; for anyone else without use-of-force
+    and Gakkumdu entries, without who did each step (unless himself), and without the NRP and
+    name of any officer but himself. Uses `incident.events` (prefetch it with `by`)."""
+    whole = _timeline_whole(user)
+    own = getattr(getattr(user, "officer", None), "nrp", None) if not whole else None
+    out = []
+    for e in incident.events.all():
+        row = {
+            "at": e.at,
+            "by": e.by.username if e.by_id else None,
+            "kind": e.kind,
+            "from_value": e.from_value,
+            "to_value": e.to_value,
+            "note": e.note,
+        }
+        if not whole:
+            if e.kind in TIMELINE_HIDDEN_KINDS:
+                continue
+            if e.by_id != user.pk:
+                row["by"] = None
+            if e.kind in TIMELINE_OFFICER_KINDS and (own is None or e.to_value != own):
+                row["to_value"] = row["note"] = ""
+        out.append(row)
+    return out
+
+
+def incident_dispatches_for_user(*, user, incident: Incident) -> list[Dispatch]:
+    """The dispatches of `incident`; for a reader without CAN_READ_FULL_TIMELINE, other
+    officers' dispatches carry no officer (the rows are copies: never saved)."""
+    rows = list(incident.dispatches.all())
+    if _timeline_whole(user):
+        return rows
+    out = []
+    for d in rows:
+        if d.officer.user_id != user.pk:
+            d = Dispatch(
+                pk=d.pk,
+                incident_id=d.incident_id,
+                dispatched_at=d.dispatched_at,
+                en_route_at=d.en_route_at,
+                on_scene_at=d.on_scene_at,
+                cleared_at=d.cleared_at,
+            )
+        out.append(d)
+    return out
+
+
+def incident_referrals_for_user(*, user, incident: Incident) -> list[GakkumduReferral]:
+    """Gakkumdu referrals: for CAN_READ_FULL_TIMELINE only."""
+    return list(incident.referrals.all()) if _timeline_whole(user) else []
 
 
 def incident_photo_get_for_user(*, user, pk: int, original: bool = False) -> IncidentPhoto:

@@ -39,8 +39,10 @@ from incidents.models import (
 )
 from incidents.selectors import (
     dispatch_suggestions,
+    incident_dispatches_for_user,
     incident_list_for_user,
     incident_photo_get_for_user,
+    incident_timeline_for_user,
 )
 from operations.models import Kelurahan, Post, Tps
 
@@ -202,6 +204,8 @@ def incident_detail(request, pk: int):
             "incident": incident,
             "can_act": can_act,
             "can_read_original": user_has_role(request.user, CAN_READ_ORIGINAL_PHOTOS),
+            "timeline": incident_timeline_for_user(user=request.user, incident=incident),
+            "dispatches": incident_dispatches_for_user(user=request.user, incident=incident),
             "suggestions": dispatch_suggestions(incident=incident) if can_act else None,
             "actions": [
                 (a, ACTION_LABELS[a])
