@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin
 
 from core.admin import AuditedModelAdmin
+from incidents.ew import default_config
 from incidents.models import EwConfig
 
 
@@ -29,8 +30,6 @@ class EwConfigAdmin(AuditedModelAdmin):
         return []
 
     def get_changeform_initial_data(self, request):
-        from incidents.ew import default_config
-
         data = default_config().to_dict()
         data.pop("version", None)
         return {"config": json.dumps(data, ensure_ascii=False, indent=1)}

@@ -1,5 +1,8 @@
 """Early warning over the API: intelligence reports, public tips, alerts."""
 
+import datetime as dt
+
+from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -19,6 +22,7 @@ from core.clientaddr import client_hash
 from core.dates import BoundedIsoDateTimeFilter, datetime_param
 from core.drf import ClientRateThrottle
 from incidents import alerts, services
+from incidents.ew import Config
 from incidents.models import (
     OPEN_ALERT_STATUSES,
     Alert,
@@ -30,7 +34,7 @@ from incidents.models import (
     IntelReport,
     Tip,
 )
-from incidents.selectors import alert_report_refs, alert_rows
+from incidents.selectors import alert_backtest, alert_report_refs, alert_rows
 from operations.models import Kelurahan, Tps
 
 
@@ -212,12 +216,6 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=False, methods=["get"], pagination_class=None)
     def backtest(self, request):
         """Past alerts against the incidents that followed (`?hours=6&since=ISO&until=ISO`)."""
-        import datetime as dt
-
-        from django.utils import timezone
-
-        from incidents.selectors import alert_backtest
-
         try:
             hours = int(request.query_params.get("hours", 6))
         except ValueError:
@@ -282,8 +280,6 @@ class EwConfigSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at"]
 
     def validate(self, attrs):
-        from incidents.ew import Config
-
         config = attrs.get("config", {})
         if not isinstance(config, dict):
             raise serializers.ValidationError({"config": "must be a JSON object"})

@@ -1,11 +1,13 @@
 """Incidents reported from the field, the command post's response to them, and alerts."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.models import AppendOnlyModel
+from incidents.ew import Config
 
 
 class CrowdColour(models.TextChoices):
@@ -603,10 +605,6 @@ class EwConfig(models.Model):
         return self.version
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
-        from incidents.ew import Config
-
         data = dict(self.config or {})
         data["version"] = self.version
         try:

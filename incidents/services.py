@@ -463,6 +463,7 @@ def photo_check(*, upload) -> bytes:
     Only the header is read here (Image.open without load): a PNG of a few KB can declare
     169 megapixels and cost seconds and gigabytes to decode, so the declared size is the check.
     The upload's name and content type are the sender's claims and are ignored."""
+    # Pillow is loaded only by the photo path, not by every process that serves the pages.
     from PIL import Image, UnidentifiedImageError
 
     if upload.size > PHOTO_MAX_BYTES:
@@ -493,6 +494,7 @@ def photo_check(*, upload) -> bytes:
 def photo_add(*, incident: Incident, by, upload) -> IncidentPhoto:
     """Keep a photo as evidence: checked (photo_check) before it is decoded, hashed, and
     copied without its metadata (EXIF, GPS) for everyone but Gakkumdu."""
+    # Pillow is loaded only by the photo path (as in photo_check).
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     raw = photo_check(upload=upload)

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from incidents.learning import ew_backtest_run
 from incidents.models import EwConfig
 from incidents.selectors import alert_backtest
 
@@ -37,8 +38,6 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(report, ensure_ascii=False))
 
     def _config(self, version: str, limit: int) -> None:
-        from incidents.learning import ew_backtest_run
-
         config = EwConfig.objects.filter(version=version).first()
         if config is None:
             known = ", ".join(EwConfig.objects.values_list("version", flat=True)) or "none"

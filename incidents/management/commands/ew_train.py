@@ -14,7 +14,15 @@ trained on the corpus alone, with no database.
 import json
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+
+from incidents.ew import Config, Engine, rules_config
+from incidents.ew.engine import DEFAULT_CONFIG_PATH
+from incidents.ew.model import dump_artefact
+from incidents.ew.train import read_corpus, train
+from incidents.learning import ew_training_execute, ew_version_next
+from incidents.models import EwConfig, EwTrainingRun
 
 
 class Command(BaseCommand):
@@ -39,9 +47,6 @@ class Command(BaseCommand):
         if opts["ship"]:
             self._ship(corpus, opts["version"])
             return
-        from incidents.learning import ew_training_execute, ew_version_next
-        from incidents.models import EwConfig, EwTrainingRun
-
         version = opts["version"] or ew_version_next()
         if EwConfig.objects.filter(version=version).exists():
             raise CommandError(f"version {version} exists already")
@@ -56,13 +61,6 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps({"version": config.version, **run.summary}))
 
     def _ship(self, corpus, version):
-        from django.conf import settings
-
-        from incidents.ew import Config, Engine, rules_config
-        from incidents.ew.engine import DEFAULT_CONFIG_PATH
-        from incidents.ew.model import dump_artefact
-        from incidents.ew.train import read_corpus, train
-
         version = version or json.loads(DEFAULT_CONFIG_PATH.read_text())["version"]
         rows = read_corpus(sorted(Path(corpus or settings.EW_CORPUS_DIR).glob("*.jsonl")))
         if not rows:
