@@ -3,11 +3,13 @@
 import datetime as dt
 import math
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework.fields import DateTimeField
 
 from core.access import (
     CAN_READ_ALL_INCIDENTS,
@@ -28,6 +30,8 @@ from incidents.models import (
     IncidentType,
     TpsReturn,
 )
+from operations.models import Assignment, ElectionPhase, Post, Tps
+from personnel.models import Officer, OfficerStatus
 
 # What touches the election process, for the KPU liaison (accidents and "other" do not).
 ELECTION_TYPES = [
@@ -167,8 +171,6 @@ def tps_return_list_for_user(*, user) -> QuerySet[TpsReturn]:
 
 def tps_overdue_list(*, at=None) -> list[dict]:
     """TPS whose polling-day status is behind the schedule at `at` (now by default)."""
-    from operations.models import ElectionPhase, Tps
-
     at = timezone.localtime(at or timezone.now())
     polling = ElectionPhase.objects.filter(code="pemungutan").first()
     if polling is None:
@@ -213,11 +215,6 @@ def dispatch_suggestions(*, incident: Incident, limit: int = 10) -> dict:
     kecamatan, else at the city centre (Polres HQ). Siaga officers come before those already
     bertugas; then by distance; then by whether his unit covers the incident's kecamatan.
     """
-    from django.conf import settings
-
-    from operations.models import Assignment, Post
-    from personnel.models import Officer, OfficerStatus
-
     if incident.lat is None:
         if incident.kelurahan_id is None:
             return {"officers": [], "posts": []}
@@ -425,8 +422,6 @@ _ALERT_TIMES = ("created_at", "updated_at", "acknowledged_at", "ack_overdue_at",
 
 def alert_rows(ids: list[int]) -> list[dict]:
     """The API's representation of the alerts `ids`, in that order, in two queries."""
-    from rest_framework.fields import DateTimeField
-
     when = DateTimeField()
     rows = {r["id"]: r for r in Alert.objects.filter(pk__in=ids).values(*ALERT_ROW_FIELDS)}
     refs: dict[int, list] = {pk: [] for pk in ids}

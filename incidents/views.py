@@ -5,6 +5,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
@@ -24,9 +25,11 @@ from core.access import (
     role_required,
     user_has_role,
 )
+from core.clientaddr import client_hash as client_hash_of
 from core.uploads import accepts_uploads
 from incidents import services
 from incidents.api import IncidentCreateSerializer
+from incidents.api_ew import IntelSerializer
 from incidents.models import (
     ControlLevel,
     CrowdColour,
@@ -35,6 +38,8 @@ from incidents.models import (
     IncidentEvent,
     IncidentStatus,
     IncidentType,
+    IntelField,
+    IntelReport,
     UseOfForce,
 )
 from incidents.selectors import (
@@ -250,10 +255,6 @@ TIP_FORM_LIMIT = 5  # tips per client per 10 minutes through the public form
 
 def tip_form(request):
     """The public's form (no login): the Kapolres asked citizens for information."""
-    from django.core.cache import cache
-
-    from core.clientaddr import client_hash as client_hash_of
-
     context = {"kelurahan": Kelurahan.objects.order_by("name"), "values": {}, "errors": {}}
     if request.method != "POST":
         return render(request, "incidents/tip_form.html", context)
@@ -283,9 +284,6 @@ def tip_form(request):
 @role_required(*CAN_READ_INTEL)
 def intel_page(request):
     """Laporan Informasi: the list with each report's score, and the form to file one."""
-    from incidents.api_ew import IntelSerializer
-    from incidents.models import IntelField, IntelReport
-
     errors, values = {}, {}
     if request.method == "POST":
         data = request.POST.copy()
