@@ -14,7 +14,7 @@ from core.access import ALL_ROLES, CAN_READ_AUDIT
 from core.dates import BoundedIsoDateTimeFilter
 from core.drf import ClientRateThrottle, body_object
 from core.models import AuditEvent
-from core.selectors import audit_event_list
+from core.selectors import audit_event_list_for_user
 from operations.selectors import summary_get
 
 USERNAME_MAX = 150  # django.contrib.auth's username column
@@ -106,7 +106,8 @@ class AuditEventFilter(filters.FilterSet):
 
 
 class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """The audit trail, read-only (admin and komando)."""
+    """The audit trail, read-only (admin and komando; entries about intelligence only for
+    those who may read it: audit_event_list_for_user)."""
 
     read_roles = CAN_READ_AUDIT
     serializer_class = AuditEventSerializer
@@ -114,4 +115,4 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     ordering_fields = ["at", "id"]
 
     def get_queryset(self):
-        return audit_event_list()
+        return audit_event_list_for_user(user=self.request.user)

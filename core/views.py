@@ -31,7 +31,7 @@ from core.access import (
     role_required,
 )
 from core.models import WorkerHeartbeat
-from core.selectors import audit_event_list
+from core.selectors import audit_event_list_for_user
 from incidents.selectors import alert_open_list, incident_list_for_user
 from operations.selectors import assignment_list_for_user, phase_current, summary_get
 
@@ -176,14 +176,14 @@ def landing_admin(request):
         {
             "users_total": users.count(),
             "per_role": [(role.value, per_role.get(role.value, 0)) for role in Role],
-            "recent": audit_event_list()[:10],
+            "recent": audit_event_list_for_user(user=request.user)[:10],
         },
     )
 
 
 @role_required(*CAN_READ_AUDIT)
 def audit_list(request):
-    events = audit_event_list()
+    events = audit_event_list_for_user(user=request.user)
     action = request.GET.get("action", "").strip()
     actor = request.GET.get("actor", "").strip()
     if action:
