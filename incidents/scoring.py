@@ -23,6 +23,7 @@ from core import realtime
 from core.queue import BatchQueue, task_delay
 from incidents.alerts import alert_raise, alert_surge_raise
 from incidents.ew import Config, Engine, Report, default_config
+from incidents.ew.engine import default_engine
 from incidents.ew.stream import poisson_sf
 from incidents.models import Alert, AlertLevel, EwConfig, EwScore, Incident, IntelReport, Tip
 from operations.models import ElectionPhase, Tps
@@ -47,7 +48,7 @@ def engine_get() -> Engine:
     active = EwConfig.objects.filter(is_active=True).values_list("version", "config").first()
     if active is None:
         if _engine is None or _engine.version != default_config().version:
-            _engine = Engine()
+            _engine = default_engine()  # shared with the warm-up at start (incidents/apps.py)
         return _engine
     version, data = active
     if _engine is None or _engine.version != version:

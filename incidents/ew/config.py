@@ -103,6 +103,7 @@ class Config:
 
     version: str
     data: dict[str, Any] = field(repr=False, compare=False)
+    model: LinearModel | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Config:
@@ -141,11 +142,17 @@ class Config:
         for key in ("weights", "scale", "grading", "vulnerability", "stream"):
             if not isinstance(data.get(key), dict):
                 raise ValueError(f"config.{key} must be an object")
+        model = None
         if data.get("model") is not None:
-            LinearModel(load_artefact(data["model"]))  # raises ValueError naming the problem
+            model = LinearModel(load_artefact(data["model"]))  # ValueError names the problem
         if data.get("events") is not None and not isinstance(data["events"], dict):
             raise ValueError("config.events must be an object")
-        return cls(version=version.strip(), data=json.loads(json.dumps(data)))
+        # A deep copy of the rules; the model (an artefact of a megabyte, never mutated) is
+        # shared, and loaded once: the engine takes the one built here.
+        copied = json.loads(json.dumps({k: v for k, v in data.items() if k != "model"}))
+        if "model" in data:
+            copied["model"] = data["model"]
+        return cls(version=version.strip(), data=copied, model=model)
 
     @classmethod
     def load(cls, path: str | Path) -> Config:

@@ -64,7 +64,9 @@ class Engine(LexiconMatcher, RuleScorer):
         self.stream_cfg = d["stream"]
         self.phases = self._phases(d.get("phases"))
         self.reader = EventReader(d.get("events"))
-        self.model = LinearModel(load_artefact(d["model"])) if d.get("model") else None
+        self.model = self.config.model
+        if self.model is None and d.get("model"):
+            self.model = LinearModel(load_artefact(d["model"]))
         self._lexicon_build(d)
 
     @staticmethod
@@ -142,13 +144,14 @@ class Engine(LexiconMatcher, RuleScorer):
 
 
 @functools.cache
-def _default_engine() -> Engine:
+def default_engine() -> Engine:
+    """The shipped engine, built once per process (cached)."""
     return Engine(default_config())
 
 
 def score_report(report: Report, config: Config | None = None) -> Score:
     """Score one report on its own (standalone mode)."""
-    engine = _default_engine() if config is None else Engine(config)
+    engine = default_engine() if config is None else Engine(config)
     return engine.score(report)
 
 

@@ -14,7 +14,7 @@ from incidents.ew.engine import (
     Engine,
     InvalidReport,
     Report,
-    _default_engine,
+    default_engine,
 )
 from incidents.ew.stream import StreamScorer
 
@@ -81,7 +81,7 @@ def score_lines(
     lines: Iterable[str], *, engine: Engine | None = None, stream: bool = False
 ) -> Iterator[dict[str, Any]]:
     """The ew_score command's core: one output dict per non-blank input line, same order."""
-    engine = engine or _default_engine()
+    engine = engine or default_engine()
     scorer = StreamScorer(engine) if stream else None
     for lineno, line in enumerate(lines, start=1):
         if not line.strip():

@@ -11,7 +11,7 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from incidents.ew.engine import Config, Engine, Report, Score, _default_engine
+from incidents.ew.engine import Config, Engine, Report, Score, default_engine
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +101,7 @@ class StreamScorer:
     """Scores reports in time order, with corroboration and surge detection (bounded memory)."""
 
     def __init__(self, engine: Engine | None = None, *, config: Config | None = None) -> None:
-        self.engine = engine or (Engine(config) if config else _default_engine())
+        self.engine = engine or (Engine(config) if config else default_engine())
         c = self.engine.stream_cfg
         self.corr_window = dt.timedelta(minutes=float(c.get("corroboration_window_minutes", 120)))
         self.similarity = float(c.get("corroboration_similarity", 0.25))
