@@ -5,16 +5,19 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.access import ALL_ROLES, CAN_READ_AUDIT
+from core.clientaddr import client_ip
 from core.dates import BoundedIsoDateTimeFilter
 from core.drf import ClientRateThrottle, body_object
 from core.models import AuditEvent
 from core.selectors import audit_event_list_for_user
+from core.services import audit_record
 from operations.selectors import summary_get
 
 USERNAME_MAX = 150  # django.contrib.auth's username column
@@ -44,7 +47,17 @@ class TokenView(ObtainAuthToken):
                 },
                 status=429,
             )
-        return super().post(request, *args, **kwargs)
+        response = super().post(request, *args, **kwargs)
+        if response.status_code == 200:
+            token = Token.objects.select_related("user").get(key=response.data["token"])
+            audit_record(
+                actor=token.user,
+                action="auth.token",
+                obj=token.user,
+                changes={"ip_address": [None, client_ip(request._request)]},
+                note="POST /api/v1/auth/token/",
+            )
+        return response
 
 
 class SummaryView(APIView):

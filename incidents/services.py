@@ -325,7 +325,11 @@ def dispatch_mark(*, dispatch: Dispatch, by, step: str, at=None) -> Dispatch:
     field = DISPATCH_STEPS[step]
     if getattr(dispatch, field) is not None:
         raise ValidationError({"step": _("Langkah ini sudah dicatat.")})
-    at = at or timezone.now()
+    # The phone may send when the step happened (it may have been offline); the server's
+    # own time is kept beside it in the audit trail, so a claimed time can be checked.
+    server_at = timezone.now()
+    phone_at = at
+    at = at or server_at
     if at < dispatch.dispatched_at:
         raise ValidationError({"at": _("Waktu sebelum personel diberangkatkan.")})
     setattr(dispatch, field, at)
@@ -338,6 +342,18 @@ def dispatch_mark(*, dispatch: Dispatch, by, step: str, at=None) -> Dispatch:
         incident.save(update_fields=["first_on_scene_at"])
         transaction.on_commit(data_changed_mark, robust=True)  # dashboards' response times
     _event(incident, by, step, to=dispatch.officer.nrp)
+    audit_record(
+        actor=by,
+        action="incident.mark",
+        obj=incident,
+        changes={
+            "dispatch": [None, dispatch.pk],
+            "officer": [None, dispatch.officer_id],
+            "step": [None, step],
+            "server_at": [None, server_at],
+            "phone_at": [None, phone_at],
+        },
+    )
     return dispatch
 
 
@@ -535,6 +551,12 @@ def photo_add(*, incident: Incident, by, upload) -> IncidentPhoto:
     with transaction.atomic():
         photo.save()
         _event(incident, by, "photo", to=digest[:16])
+        audit_record(
+            actor=by,
+            action="incident.photo",
+            obj=incident,
+            changes={"photo": [None, photo.pk], "sha256": [None, digest], "size": [None, len(raw)]},
+        )
     return photo
 
 
