@@ -8,7 +8,7 @@ Run: .venv/bin/python bench/ew_pace.py [--rate 100] [--seconds 300] [--burst-rat
 It builds its own database (--database, dropped first; Redis --redis-db, flushed), migrates and
 seeds the demo, starts the stack, and files POST /api/v1/incidents/ open-loop (each report at
 its scheduled time, whatever the answers before it; descriptions drawn from the labelled
-corpus, so the engine reads real text). Score lag = EwScore.scored_at - Incident.created_at,
+corpus, so the engine reads real text). Score lag = EwScore.scored_at - Incident.reported_at,
 both server clocks. It prints, for the steady phase, the lag percentiles (goal p99 < 10 s) and,
 for the burst, how long after the burst's end the last of its reports was scored (goal <= 60
 s). A measurement: it exits 0 whether the goals are met or not.
@@ -131,9 +131,9 @@ def lags(db: BenchDatabase, since: dt.datetime, until: dt.datetime) -> tuple[lis
     """Score lags (s) of the incidents created in [since, until), and how many are unscored."""
     with db.connect() as conn:
         rows = conn.execute(
-            "SELECT extract(epoch FROM (s.scored_at - i.created_at)) FROM incidents_incident i "
+            "SELECT extract(epoch FROM (s.scored_at - i.reported_at)) FROM incidents_incident i "
             "LEFT JOIN incidents_ewscore s ON s.incident_id = i.id "
-            "WHERE i.created_at >= %s AND i.created_at < %s",
+            "WHERE i.reported_at >= %s AND i.reported_at < %s",
             (since, until),
         ).fetchall()
     scored = sorted(float(r[0]) for r in rows if r[0] is not None)
@@ -145,7 +145,7 @@ def last_scored(db: BenchDatabase, since: dt.datetime, until: dt.datetime):
         return conn.execute(
             "SELECT count(*) FILTER (WHERE s.id IS NULL), max(s.scored_at) "
             "FROM incidents_incident i LEFT JOIN incidents_ewscore s ON s.incident_id = i.id "
-            "WHERE i.created_at >= %s AND i.created_at < %s",
+            "WHERE i.reported_at >= %s AND i.reported_at < %s",
             (since, until),
         ).fetchone()
 
