@@ -30,15 +30,11 @@ def fresh_engine():
 
 
 @pytest.fixture
-def eager():
+def eager(settings):
     """Tasks run in the test process (the training task's worker side is tested in the
-    browser test, with a real worker)."""
-    from sispam.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
+    browser test, with a real worker). Through Django's setting, as the other tests do: writing
+    Celery's own conf here would pin it for every later test of the process."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
 
 
 @pytest.fixture
