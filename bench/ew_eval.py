@@ -231,7 +231,7 @@ def main() -> None:
     authors = sorted({r["author"] for r in rows})
     print(f"corpus: {len(rows)} reports from {len(authors)} authors ({', '.join(authors)})")
     means = None
-    for name in args.layers.split(","):
+    for name in filter(None, args.layers.split(",")):
         t0 = time.perf_counter()
         scored = None
         if args.open_only:

@@ -118,6 +118,22 @@ def test_the_pure_python_model_matches_scikit_learn(small_rows):
         assert np.allclose(got, want[i], atol=2e-3), i
 
 
+def test_the_per_word_character_sums_give_the_same_logits_as_every_n_gram(engine):
+    """The fast path for the character block (cached sums per word, corrected for n-grams
+    that repeat) computes what the general loop over every n-gram does."""
+    rows = read_corpus(sorted(CORPUS.glob("*.jsonl")))[::7]
+    repeats = 0
+    for row in rows:
+        blocks = engine.model_blocks(row["text"], row.get("channel"))
+        assert blocks["c"].words  # scoring hands the model its words
+        plain = {**blocks, "c": list(blocks["c"])}  # a plain list: the general loop
+        fast, _ = engine.model.logits(blocks)
+        slow, _ = engine.model.logits(plain)
+        assert np.allclose(fast, slow, rtol=0, atol=1e-9), row["id"]
+        repeats += len(set(blocks["c"])) < len(blocks["c"])
+    assert repeats > len(rows) / 2  # the correction for repeated n-grams was exercised
+
+
 def test_training_calibrates_cut_offs_on_held_out_authors(small_rows):
     base = Engine(rules_config())
     art = train(small_rows, lambda r: base.model_blocks(r["text"], r.get("channel")))

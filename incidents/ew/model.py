@@ -42,6 +42,7 @@ FORMAT = "sispam-ew-linear/1"
 CLASSES = ("hijau", "kuning", "merah")
 HERE = Path(__file__).parent
 CHAR_RANGE = (3, 5)
+OTHERS = ((1, 2), (0, 2), (0, 1))  # the two other classes of each class
 
 
 def word_features(words: list[str]) -> list[str]:
@@ -77,13 +78,21 @@ def _word_grams(w: str) -> tuple[str, ...]:
     return hit
 
 
-def char_features(words: list[str]) -> list[str]:
+class CharBlock(list):
+    """The character block of one report: its n-grams (a plain list to training), and the
+    words they came from, which let the model add up cached per-word sums instead of visiting
+    every n-gram (LinearModel.logits)."""
+
+    __slots__ = ("words",)
+
+
+def char_features(words: list[str]) -> CharBlock:
     """Character n-grams of each word padded with spaces (scikit-learn's char_wb idea);
     a word's n-grams are cached, words repeat."""
-    out: list[str] = []
-    for w in words:
-        if w not in ("|", ","):
-            out.extend(_word_grams(w))
+    out = CharBlock()
+    out.words = [w for w in words if w not in ("|", ",")]
+    for w in out.words:
+        out.extend(_word_grams(w))
     return out
 
 
@@ -118,7 +127,7 @@ class LinearModel:
             # One look-up per feature: (idf, coefficients or None), per block.
             self.blocks = {}
             for name, b in artefact["blocks"].items():
-                table = {f: (float(i), _coefs(coef.get(f))) for f, i in b["idf"].items()}
+                table = {f: _entry(float(i), _coefs(coef.get(f))) for f, i in b["idf"].items()}
                 self.blocks[name] = (
                     float(b["weight"]),
                     table,
@@ -136,8 +145,17 @@ class LinearModel:
         if not 0 < self.cut_kuning < self.cut_merah < 1 or self.temperature <= 0:
             raise ValueError("model thresholds need 0 < kuning < merah < 1, temperature > 0")
         self.trained = artefact.get("trained", {})
+        self._word_sums: dict[str, tuple[float, float, float, float]] = {}  # character block
 
     def logits(self, blocks: dict[str, list[str]]) -> tuple[list[float], dict[str, tuple]]:
+        """The logit per class of one report's blocks, and the word and event features with
+        their scaled value and coefficients (for the reasons).
+
+        Per block: z += weight / |v| * sum(v_f * coef_f) with v_f = idf_f * tf_f (tf 1, or
+        1 + ln(count) when sublinear and the feature repeats). The table holds idf, idf^2 and
+        idf * coef per class for every feature, so a feature seen once costs four additions;
+        the character block (hundreds of n-grams a report) keeps no per-feature values.
+        """
         z0, z1, z2 = self.intercept
         readable: dict[str, tuple] = {}  # word and event features, for the reasons
         for name, feats in blocks.items():
@@ -145,26 +163,86 @@ class LinearModel:
             if known is None:  # a block the model was trained without
                 continue
             weight, table, binary, norm = known
-            counts = Counter(feats)
-            vals = []
-            total = 0.0
-            for f, c in counts.items():
+            keep = name != "c"
+            if isinstance(feats, CharBlock) and not keep:
+                total, s0, s1, s2 = self._char_sums(feats, table, binary)
+                scale = weight / math.sqrt(total) if norm and total > 0 else weight
+                z0 += s0 * scale
+                z1 += s1 * scale
+                z2 += s2 * scale
+                continue
+            total = s0 = s1 = s2 = 0.0
+            kept = []
+            for f, c in Counter(feats).items():
                 entry = table.get(f)
                 if entry is None:
                     continue
-                v = entry[0] if binary or c == 1 else (1.0 + math.log(c)) * entry[0]
-                total += v * v
-                if entry[1] is not None:
-                    vals.append((f, v, entry[1]))
+                idf, idf2, a0, a1, a2 = entry
+                if binary or c == 1:
+                    total += idf2
+                    s0 += a0
+                    s1 += a1
+                    s2 += a2
+                    tf = 1.0
+                else:
+                    tf = 1.0 + math.log(c)
+                    total += tf * tf * idf2
+                    s0 += tf * a0
+                    s1 += tf * a1
+                    s2 += tf * a2
+                if keep and (a0 or a1 or a2):
+                    kept.append((f, tf, entry))
             scale = weight / math.sqrt(total) if norm and total > 0 else weight
-            for f, v, (c0, c1, c2) in vals:
-                x = v * scale
-                z0 += c0 * x
-                z1 += c1 * x
-                z2 += c2 * x
-                if name != "c":
-                    readable[f] = (x, c0, c1, c2)
+            z0 += s0 * scale
+            z1 += s1 * scale
+            z2 += s2 * scale
+            for f, tf, (idf, _idf2, a0, a1, a2) in kept:
+                x = tf * idf * scale
+                readable[f] = (x, a0 / idf, a1 / idf, a2 / idf)
         return [z0, z1, z2], readable
+
+    def _char_sums(self, feats: CharBlock, table: dict, binary: bool):
+        """(sum v^2, sum v * coef per class) of the character block, exactly as the general
+        loop computes them: the sum of each word's cached sums (every n-gram taken once per
+        occurrence), then, for the n-grams that occur c > 1 times, the difference between
+        tf(c) (1 + ln c, or 1 when binary) and the c the word sums counted."""
+        sums = self._word_sums
+        total = s0 = s1 = s2 = 0.0
+        for w in feats.words:
+            p = sums.get(w)
+            if p is None:
+                p = self._word_sum(w, table)
+            total += p[0]
+            s0 += p[1]
+            s1 += p[2]
+            s2 += p[3]
+        counts = Counter(feats)
+        if len(counts) < len(feats):
+            for f, c in [fc for fc in counts.items() if fc[1] > 1]:
+                entry = table.get(f)
+                if entry is None:
+                    continue
+                tf = 1.0 if binary else 1.0 + math.log(c)
+                _idf, idf2, a0, a1, a2 = entry
+                total += (tf * tf - c) * idf2
+                s0 += (tf - c) * a0
+                s1 += (tf - c) * a1
+                s2 += (tf - c) * a2
+        return total, s0, s1, s2
+
+    def _word_sum(self, w: str, table: dict) -> tuple[float, float, float, float]:
+        total = s0 = s1 = s2 = 0.0
+        for f in _word_grams(w):
+            entry = table.get(f)
+            if entry is not None:
+                total += entry[1]
+                s0 += entry[2]
+                s1 += entry[3]
+                s2 += entry[4]
+        if len(self._word_sums) > 200_000:
+            self._word_sums.clear()
+        self._word_sums[w] = (total, s0, s1, s2)
+        return total, s0, s1, s2
 
     def predict(self, blocks: dict[str, list[str]]) -> Prediction:
         z, readable = self.logits(blocks)
@@ -177,8 +255,10 @@ class LinearModel:
         level = 2 if severity >= self.cut_merah else 1 if severity >= self.cut_kuning else 0
         # What pulled towards this level rather than the others (word and event features).
         pulls = []
+        a, b = OTHERS[level]
         for f, (x, *c) in readable.items():
-            pull = x * (c[level] - max(c[k] for k in range(3) if k != level))
+            ca, cb = c[a], c[b]
+            pull = x * (c[level] - (ca if ca > cb else cb))
             if pull > 0:
                 pulls.append((f, pull))
         pulls.sort(key=lambda kv: -kv[1])
@@ -221,6 +301,13 @@ class LinearModel:
         else:
             out = min(out, 14)
         return max(0, min(100, out))
+
+
+def _entry(idf: float, coefs) -> tuple[float, float, float, float, float]:
+    """A feature's row of the scoring table: idf, idf^2 and idf x coefficient per class (zero
+    coefficients for a feature that only weighs in the norm)."""
+    c0, c1, c2 = coefs if coefs is not None else (0.0, 0.0, 0.0)
+    return (idf, idf * idf, idf * c0, idf * c1, idf * c2)
 
 
 def _coefs(c) -> tuple[float, float, float] | None:
