@@ -57,6 +57,15 @@ class BatchQueue:
         if broker_redis().rpush(self.key, json.dumps(item)) == 1:
             task_delay(self.drain_task)
 
+    def push_many(self, items: list) -> None:
+        """Append `items` in one command; enqueue a drain when the list was empty before."""
+        if items and broker_redis().rpush(self.key, *map(json.dumps, items)) == len(items):
+            task_delay(self.drain_task)
+
+    def queued(self) -> list:
+        """Every item waiting in the list (parsed), oldest first."""
+        return [json.loads(raw) for raw in broker_redis().lrange(self.key, 0, -1)]
+
     def pop(self) -> list[bytes]:
         """Up to `batch` raw items, oldest first; empty when the list is."""
         return broker_redis().lpop(self.key, self.batch) or []

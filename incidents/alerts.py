@@ -43,7 +43,8 @@ def _alert_event(alert: Alert, kind: str) -> dict:
             "title": alert.title,
             "reasons": alert.reasons,
             "kelurahan": alert.kelurahan.name if alert.kelurahan_id else None,
-            "reports": 1 if getattr(alert, "ew_new", False) else alert.scores.count(),
+            # A new alert holds this batch's reports only: no count needed.
+            "reports": getattr(alert, "ew_new", None) or alert.scores.count(),
             "escalation": alert.escalation,
             "overdue": alert.ack_overdue_at is not None,
             "is_exercise": alert.is_exercise,
@@ -51,9 +52,11 @@ def _alert_event(alert: Alert, kind: str) -> dict:
     }
 
 
-def alert_raise(*, score: EwScore, obj, kind: str) -> Alert:
-    """Open an alert for a merah report, or add the report to the one already open for the same
-    place (one open alert per place and kind); pushed to the command post after commit."""
+def alert_raise(*, scores: list[EwScore], obj, kind: str) -> Alert:
+    """Open an alert for merah reports about one place (`obj` is one of them), or add them to
+    the one already open for the place (one open alert per place and kind); pushed to the
+    command post after commit. The alert's reasons are the last report's."""
+    score = scores[-1]
     place = f"kel:{obj.kelurahan_id}" if obj.kelurahan_id else f"{kind}:{obj.pk}"
     exercise = getattr(obj, "is_exercise", False)
     # An exercise report never joins a real alert (nor a real one an exercise alert).
@@ -71,12 +74,12 @@ def alert_raise(*, score: EwScore, obj, kind: str) -> Alert:
             dedup_key=key,
             is_exercise=exercise,
         )
-        alert.ew_new = True  # it holds this report only: no count needed
+        alert.ew_new = len(scores)
     else:
         alert.reasons = score.reasons
         alert.updated_at = timezone.now()
         alert.save(update_fields=["reasons", "updated_at"])
-    alert.scores.add(score)
+    alert.scores.add(*scores)
     realtime_publish_after_commit(
         group=ALERTS_GROUP,
         event=_alert_event(alert, "alert.created" if created else "alert.updated"),
@@ -84,8 +87,10 @@ def alert_raise(*, score: EwScore, obj, kind: str) -> Alert:
     return alert
 
 
-def alert_surge_raise(*, score: EwScore, kelurahan, exercise: bool, reason: str, now) -> Alert:
-    """Open a surge alert for a kelurahan, or add the report to the open one (its reason
+def alert_surge_raise(
+    *, scores: list[EwScore], kelurahan, exercise: bool, reason: str, now
+) -> Alert:
+    """Open a surge alert for a kelurahan, or add the reports to the open one (its reason
     refreshed and pushed at most every SURGE_UPDATE_EVERY); the caller holds a transaction."""
     key = f"surge:{'exercise:' if exercise else ''}kel:{kelurahan.pk}"
     alert = _open_alert_locked(key)
@@ -100,8 +105,8 @@ def alert_surge_raise(*, score: EwScore, kelurahan, exercise: bool, reason: str,
             dedup_key=key,
             is_exercise=exercise,
         )
-        alert.ew_new = True  # it holds this report only: no count needed
-    alert.scores.add(score)
+        alert.ew_new = len(scores)
+    alert.scores.add(*scores)
     if not created:
         alert.kelurahan = kelurahan  # the same row: its name without a query
         if now - alert.updated_at < SURGE_UPDATE_EVERY:

@@ -352,11 +352,16 @@ def test_a_report_is_scored_with_the_phase_in_force_and_its_worst_tps(db, person
         risk_weight=1.5,
     )
     tip = Tip.objects.create(text="Massa berkumpul di depan TPS.", kelurahan=kel, client_hash="x")
-    report = scoring.report_build("tip", scoring._report_load("tip", tip.pk))
+    report = scoring.report_build("tip", scoring._reports_load([("tip", tip.pk)])[("tip", tip.pk)])
     assert report.vulnerability == "sangat_rawan"  # the worst of the kelurahan's TPS
     assert (report.phase_weight, report.phase_label) == (1.5, "Pemungutan")  # latest start
     lone = Tip.objects.create(text="Massa berkumpul.", kelurahan=None, client_hash="y")
-    assert scoring.report_build("tip", scoring._report_load("tip", lone.pk)).vulnerability is None
+    assert (
+        scoring.report_build(
+            "tip", scoring._reports_load([("tip", lone.pk)])[("tip", lone.pk)]
+        ).vulnerability
+        is None
+    )
 
 
 def test_an_alert_event_counts_the_reports_it_holds(db, personas, monkeypatch):
