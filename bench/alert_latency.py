@@ -120,8 +120,9 @@ def timed(name, fn):
             spent[name] = spent.get(name, 0.0) + time.perf_counter() - t0
     return wrapper
 
-for name in ("report_build", "_corroboration", "alert_raise", "surge_check"):
+for name in ("report_build", "_alerts_raise", "_surges_check"):
     setattr(scoring, name, timed(name, getattr(scoring, name)))
+scoring._Batch.__init__ = timed("_Batch", scoring._Batch.__init__)
 Engine.score = timed("engine", Engine.score)
 user = get_user_model().objects.get(username=ARGS["user"])
 kel = Kelurahan.objects.get(name=ARGS["kelurahan"])
@@ -144,11 +145,11 @@ for i in range(ARGS["runs"] + 3):
 print("PROFILE " + json.dumps(runs))
 """
 PROFILE_STEPS = {
-    "report_build": "load the report's place and phase",
-    "_corroboration": "corroboration query",
+    "_Batch": "read the phase, place categories and recent sources (corroboration)",
+    "report_build": "the engine's view of the report",
     "engine": "engine",
-    "alert_raise": "raise/update the alert (lock, save, count)",
-    "surge_check": "surge check (counts, alert)",
+    "_alerts_raise": "raise/update the alert (lock, save, count)",
+    "_surges_check": "surge check (counts, alert)",
 }
 
 
