@@ -1,24 +1,21 @@
-"""The core endpoints: token, summary, audit trail."""
+"""The core endpoints: token, audit trail."""
 
 from axes.handlers.proxy import AxesProxyHandler
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from core.access import ALL_ROLES, CAN_READ_AUDIT
+from core.access import CAN_READ_AUDIT
 from core.clientaddr import client_ip
 from core.dates import BoundedIsoDateTimeFilter
 from core.drf import ClientRateThrottle, body_object
 from core.models import AuditEvent
 from core.selectors import audit_event_list_for_user
 from core.services import audit_record
-from operations.selectors import summary_get
 
 USERNAME_MAX = 150  # django.contrib.auth's username column
 
@@ -58,30 +55,6 @@ class TokenView(ObtainAuthToken):
                 note="POST /api/v1/auth/token/",
             )
         return response
-
-
-class SummaryView(APIView):
-    """Headline figures of the operation (any signed-in role)."""
-
-    read_roles = ALL_ROLES
-
-    @extend_schema(
-        responses=inline_serializer(
-            "Summary",
-            {
-                "officers_total": serializers.IntegerField(),
-                "officers_polres": serializers.IntegerField(),
-                "officers_bko": serializers.IntegerField(),
-                "tps_total": serializers.IntegerField(),
-                "tps_by_category": serializers.DictField(child=serializers.IntegerField()),
-                "dpt_total": serializers.IntegerField(),
-                "incidents_open": serializers.IntegerField(),
-                "alerts_open": serializers.IntegerField(),
-            },
-        )
-    )
-    def get(self, request):
-        return Response(summary_get())
 
 
 class AuditEventSerializer(serializers.ModelSerializer):

@@ -21,9 +21,6 @@ from django.views.decorators.http import require_GET
 from core.access import (
     ALL_ROLES,
     CAN_ADMINISTER,
-    CAN_OPEN_COMMAND_LANDING,
-    CAN_OPEN_FIELD_LANDING,
-    CAN_OPEN_INTEL_LANDING,
     CAN_READ_AUDIT,
     LANDING,
     Role,
@@ -32,8 +29,6 @@ from core.access import (
 )
 from core.models import WorkerHeartbeat
 from core.selectors import audit_event_list_for_user
-from incidents.selectors import alert_open_list, incident_list_for_user
-from operations.selectors import assignment_list_for_user, phase_current, summary_get
 
 HEARTBEAT_FRESH_SECONDS = 90
 
@@ -127,38 +122,6 @@ def home(request):
     if role is None:
         raise PermissionDenied
     return redirect(LANDING[role])
-
-
-@role_required(*CAN_OPEN_COMMAND_LANDING)
-def landing_komando(request):
-    """The command post's landing page is the live dashboard."""
-    return redirect("dashboard")
-
-
-@role_required(*CAN_OPEN_INTEL_LANDING)
-def landing_intel(request):
-    return render(
-        request,
-        "core/landing_intel.html",
-        {"summary": summary_get(), "phase": phase_current(), "alerts": alert_open_list()[:20]},
-    )
-
-
-@role_required(*CAN_OPEN_FIELD_LANDING)
-def landing_lapangan(request):
-    officer = getattr(request.user, "officer", None)
-    return render(
-        request,
-        "core/landing_lapangan.html",
-        {
-            "officer": officer,
-            "phase": phase_current(),
-            "incidents": incident_list_for_user(user=request.user)[:20],
-            "assignments": assignment_list_for_user(user=request.user)
-            .filter(status="active")
-            .select_related("post__kelurahan")[:10],
-        },
-    )
 
 
 @role_required(*CAN_ADMINISTER)

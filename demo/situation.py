@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from incidents import services
 from incidents.models import Dispatch, Incident, IncidentStatus
+from incidents.tps_returns import tps_return_create
 from operations.models import Tps, TpsStatus
 from operations.services import plan_accept, plan_run
 from personnel.models import Officer
@@ -183,6 +184,6 @@ def situation_seed(*, now=None, count: int = 36) -> SituationResult:
     for tps in tps_all:
         reached = rng.choices([0, 1, 2, 3], weights=[5, 15, 55, 25])[0]
         for status in steps[:reached]:
-            services.tps_return_create(by=field, tps=tps, status=status)
+            tps_return_create(by=field, tps=tps, status=status)
             returns += 1
     return SituationResult(incidents=len(made), tps_returns=returns, created=True)

@@ -23,42 +23,19 @@ from core.dates import BoundedIsoDateTimeFilter, datetime_param
 from core.drf import ClientRateThrottle
 from incidents import alerts, services
 from incidents.ew import Config
+from incidents.inputs import IntelSerializer, ScoreSerializer
 from incidents.models import (
     OPEN_ALERT_STATUSES,
     Alert,
     AlertLevel,
     AlertStatus,
     EwConfig,
-    EwScore,
     IntelField,
     IntelReport,
     Tip,
 )
 from incidents.selectors import alert_backtest, alert_report_refs, alert_rows
-from operations.models import Kelurahan, Tps
-
-
-class ScoreSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = EwScore
-        fields = ["score", "level", "reasons", "engine_version", "scored_at"]
-
-
-class IntelSerializer(serializers.ModelSerializer):
-    kelurahan = serializers.SlugRelatedField(
-        slug_field="name", queryset=Kelurahan.objects.all(), required=False, allow_null=True
-    )
-    tps = serializers.PrimaryKeyRelatedField(
-        queryset=Tps.objects.all(), required=False, allow_null=True
-    )
-    author = serializers.CharField(source="author.username", read_only=True)
-    scores = ScoreSerializer(many=True, read_only=True)
-
-    class Meta:
-        model = IntelReport
-        fields = ["id", *services.INTEL_FIELDS, "author", "created_at", "scores"]
-        read_only_fields = ["created_at"]
-        extra_kwargs = {"what": {"max_length": 20_000}, "subject": {"max_length": 200}}
+from operations.models import Kelurahan
 
 
 class IntelFilter(filters.FilterSet):

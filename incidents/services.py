@@ -1,5 +1,6 @@
 """Writes of the incidents app: filing reports, the response lifecycle, dispatch, escalation,
-use of force, Gakkumdu referrals, photos, TPS returns and the overdue sweep.
+use of force, Gakkumdu referrals, the overdue sweep, intelligence and tips (photos:
+incidents/photos.py; TPS returns: incidents/tps_returns.py).
 
 Every write is one transaction, leaves a timeline event (IncidentEvent) and an audit record, and
 publishes to the command post only after commit.
@@ -7,25 +8,20 @@ publishes to the command post only after commit.
 
 import datetime as dt
 import hashlib
-import io
 import json
 import re
-import uuid
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.access import CAN_CORRECT_TPS_RETURNS, CAN_FILE_ANY_TPS_RETURN, user_roles
 from core.changes import data_changed_mark
 from core.realtime import ALERTS_GROUP, realtime_publish_after_commit
 from core.services import audit_record
 from incidents.models import (
-    OPEN_ALERT_STATUSES,
     Alert,
     AlertLevel,
     ControlLevel,
@@ -35,16 +31,13 @@ from incidents.models import (
     GakkumduReferral,
     Incident,
     IncidentEvent,
-    IncidentPhoto,
     IncidentStatus,
     IntelReport,
     Tip,
-    TpsReturn,
     UseOfForce,
 )
 from incidents.scoring import score_enqueue_after_commit
-from incidents.selectors import tps_overdue_list
-from operations.models import Assignment, TpsStatus, validate_in_city
+from operations.models import validate_in_city
 from personnel.models import Officer, OfficerStatus
 from personnel.services import officer_set_status
 
@@ -73,15 +66,12 @@ COLOUR_RESPONSE = {
 }
 COLOUR_ORDER = [CrowdColour.HIJAU, CrowdColour.KUNING, CrowdColour.MERAH]
 
-PHOTO_MAX_BYTES = 10 * 1024 * 1024
-PHOTO_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
-
 
 class IdempotencyConflict(Exception):
     """The same Idempotency-Key was sent with a different body (answered with 422)."""
 
 
-def _event(incident: Incident, by, kind: str, frm="", to="", note="") -> IncidentEvent:
+def incident_event(incident: Incident, by, kind: str, frm="", to="", note="") -> IncidentEvent:
     return IncidentEvent.objects.create(
         incident=incident,
         by=by if getattr(by, "is_authenticated", False) else None,
@@ -169,7 +159,7 @@ def _incident_insert(*, by, data: dict, key: str | None, fp: str) -> Incident:
     # them here would cost a query each on the hottest path of polling day.
     incident.full_clean(exclude=["idempotency_key", "reporter", "kelurahan", "tps", "post"])
     incident.save()
-    _event(incident, by, "created", to=incident.status, note=_("laporan diterima"))
+    incident_event(incident, by, "created", to=incident.status, note=_("laporan diterima"))
     audit_record(
         actor=by,
         action="incident.create",
@@ -207,7 +197,7 @@ def incident_transition(*, incident: Incident, by, action: str, reason: str = ""
         incident.rejected_reason = reason.strip()[:255]
         fields.append("rejected_reason")
     incident.save(update_fields=fields)
-    _event(incident, by, action, before, target, reason)
+    incident_event(incident, by, action, before, target, reason)
     audit_record(
         actor=by,
         action=f"incident.{action}",
@@ -240,11 +230,11 @@ def incident_set_colour(*, incident: Incident, by, colour: str, note: str = "") 
     fields = ["colour"]
     escalated = COLOUR_ORDER.index(colour) > COLOUR_ORDER.index(before)
     if escalated and incident.control != control:
-        _event(incident, by, "control", incident.control, control, _("kendali naik"))
+        incident_event(incident, by, "control", incident.control, control, _("kendali naik"))
         incident.control = control
         fields.append("control")
     incident.save(update_fields=fields)
-    _event(incident, by, "colour", before, colour, f"{note}\n{_('Saran')}: {force}".strip())
+    incident_event(incident, by, "colour", before, colour, f"{note}\n{_('Saran')}: {force}".strip())
     audit_record(
         actor=by,
         action="incident.colour",
@@ -268,7 +258,7 @@ def incident_set_control(*, incident: Incident, by, control: str, note: str = ""
     before = incident.control
     incident.control = control
     incident.save(update_fields=["control"])
-    _event(incident, by, "control", before, control, note)
+    incident_event(incident, by, "control", before, control, note)
     audit_record(
         actor=by,
         action="incident.control",
@@ -291,7 +281,7 @@ def dispatch_create(*, incident: Incident, by, officers: list) -> list[Dispatch]
         if Dispatch.objects.filter(incident=incident, officer=officer).exists():
             continue
         made.append(Dispatch.objects.create(incident=incident, officer=officer, dispatched_by=by))
-        _event(incident, by, "dispatch", to=officer.nrp, note=str(officer))
+        incident_event(incident, by, "dispatch", to=officer.nrp, note=str(officer))
         # An exercise dispatch leaves the roster as it is: strength figures stay real.
         if officer.status == OfficerStatus.SIAGA and not incident.is_exercise:
             officer_set_status(
@@ -303,7 +293,9 @@ def dispatch_create(*, incident: Incident, by, officers: list) -> list[Dispatch]
     if made and incident.status == S.DIVERIFIKASI:
         incident.status = S.DITANGANI
         incident.save(update_fields=["status"])
-        _event(incident, by, "handle", S.DIVERIFIKASI, S.DITANGANI, _("personel dikerahkan"))
+        incident_event(
+            incident, by, "handle", S.DIVERIFIKASI, S.DITANGANI, _("personel dikerahkan")
+        )
     audit_record(
         actor=by,
         action="incident.dispatch",
@@ -341,7 +333,7 @@ def dispatch_mark(*, dispatch: Dispatch, by, step: str, at=None) -> Dispatch:
         incident.first_on_scene_at = at
         incident.save(update_fields=["first_on_scene_at"])
         transaction.on_commit(data_changed_mark, robust=True)  # dashboards' response times
-    _event(incident, by, step, to=dispatch.officer.nrp)
+    incident_event(incident, by, step, to=dispatch.officer.nrp)
     audit_record(
         actor=by,
         action="incident.mark",
@@ -373,7 +365,7 @@ def use_of_force_record(*, incident: Incident, by, data: dict) -> UseOfForce:
     entry.full_clean()
     with transaction.atomic():
         entry.save()
-        _event(incident, by, "force", to=str(stage), note=entry.justification[:500])
+        incident_event(incident, by, "force", to=str(stage), note=entry.justification[:500])
         audit_record(
             actor=by, action="incident.force", obj=incident, changes={"stage": [None, stage]}
         )
@@ -386,7 +378,9 @@ def gakkumdu_refer(*, incident: Incident, by, data: dict) -> GakkumduReferral:
     referral.full_clean()
     with transaction.atomic():
         referral.save()
-        _event(incident, by, "gakkumdu", to=referral.category, note=referral.handed_over[:500])
+        incident_event(
+            incident, by, "gakkumdu", to=referral.category, note=referral.handed_over[:500]
+        )
         audit_record(
             actor=by,
             action="incident.gakkumdu",
@@ -472,205 +466,6 @@ def ew_config_create(*, by, **fields) -> EwConfig:
     return config
 
 
-def photo_check(*, upload) -> bytes:
-    """Refuse a photo too large in bytes or pixels, or not a JPEG/PNG/WebP by its content,
-    before a single pixel is decoded; its bytes when it may be decoded.
-
-    Only the header is read here (Image.open without load): a PNG of a few KB can declare
-    169 megapixels and cost seconds and gigabytes to decode, so the declared size is the check.
-    The upload's name and content type are the sender's claims and are ignored."""
-    # Pillow is loaded only by the photo path, not by every process that serves the pages.
-    from PIL import Image, UnidentifiedImageError
-
-    if upload.size > PHOTO_MAX_BYTES:
-        raise ValidationError(
-            {"photo": _("Foto lebih dari %(n)d MB.") % {"n": PHOTO_MAX_BYTES // (1024 * 1024)}}
-        )
-    raw = upload.read()
-    upload.seek(0)
-    try:
-        with Image.open(io.BytesIO(raw), formats=list(PHOTO_FORMATS)) as probe:
-            width, height = probe.size
-    except Image.DecompressionBombError:
-        width = height = settings.PHOTO_MAX_PIXELS + 1  # Pillow's own ceiling: far too large
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise ValidationError(
-            {"photo": _("Berkas bukan gambar JPEG, PNG atau WebP yang sah.")}
-        ) from None
-    if width * height > settings.PHOTO_MAX_PIXELS:
-        raise ValidationError(
-            {
-                "photo": _("Foto lebih dari %(n)d megapiksel.")
-                % {"n": settings.PHOTO_MAX_PIXELS // 1_000_000}
-            }
-        )
-    return raw
-
-
-def photo_add(*, incident: Incident, by, upload) -> IncidentPhoto:
-    """Keep a photo as evidence: checked (photo_check) before it is decoded, hashed, and
-    copied without its metadata (EXIF, GPS) for everyone but Gakkumdu."""
-    # Pillow is loaded only by the photo path (as in photo_check).
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    raw = photo_check(upload=upload)
-    try:
-        with Image.open(io.BytesIO(raw), formats=list(PHOTO_FORMATS)) as probe:
-            probe.verify()
-        image = Image.open(io.BytesIO(raw), formats=list(PHOTO_FORMATS))
-        image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise ValidationError({"photo": _("Berkas bukan gambar yang sah.")}) from None
-    if image.format not in PHOTO_FORMATS:
-        raise ValidationError({"photo": _("Hanya JPEG, PNG atau WebP.")})
-    digest = hashlib.sha256(raw).hexdigest()
-    save_format = image.format
-    # Turn the picture upright first (the orientation lives in the EXIF we are about to drop),
-    # then rebuild it from its pixels alone: EXIF (GPS included) and all other metadata go.
-    upright = ImageOps.exif_transpose(image)
-    clean = Image.frombytes(upright.mode, upright.size, upright.tobytes())
-    if upright.mode == "P":
-        clean.putpalette(upright.getpalette())
-    out = io.BytesIO()
-    if save_format == "JPEG" and clean.mode not in ("RGB", "L"):
-        clean = clean.convert("RGB")
-    clean.save(out, format=save_format)
-    ext = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}[save_format]
-    photo = IncidentPhoto(
-        incident=incident,
-        sha256=digest,
-        content_type=PHOTO_FORMATS[save_format],
-        size=len(raw),
-        uploaded_by=by,
-    )
-    # Random names: nothing about the file (its hash, its time) lets anyone guess a path; the
-    # files are served only by the incident-photo views, never from MEDIA_URL.
-    name = uuid.uuid4().hex
-    photo.original.save(f"{name}.{ext}", ContentFile(raw), save=False)
-    photo.display.save(f"{name}-clean.{ext}", ContentFile(out.getvalue()), save=False)
-    with transaction.atomic():
-        photo.save()
-        _event(incident, by, "photo", to=digest[:16])
-        audit_record(
-            actor=by,
-            action="incident.photo",
-            obj=incident,
-            changes={"photo": [None, photo.pk], "sha256": [None, digest], "size": [None, len(raw)]},
-        )
-    return photo
-
-
-TPS_RETURN_ORDER = [
-    TpsStatus.DIBUKA,
-    TpsStatus.PEMUNGUTAN,
-    TpsStatus.PENGHITUNGAN,
-    TpsStatus.SELESAI,
-    TpsStatus.DIKIRIM,
-]
-
-
-def tps_return_check(*, by, tps, status: str, reason: str = "", key: str | None = None) -> None:
-    """May `by` file `status` for `tps` now? Raises PermissionDenied or ValidationError.
-
-    The API calls it before tps_return_create (which trusts its caller: the exercise runner and
-    the demo builders file returns without it). A field officer files only a TPS of a post he
-    is assigned to now (an active assignment whose window holds this moment), and only forward
-    in TPS_RETURN_ORDER (the same status again is not backwards); the command post files any
-    TPS, and backwards only with a reason. Precondition: the caller holds the TPS row locked
-    (select_for_update), so two returns for one TPS are ordered against each other.
-    """
-    if key and TpsReturn.objects.filter(idempotency_key=key).exists():
-        return  # a retry of a return already filed: tps_return_create hands it back
-    order = [s.value for s in TPS_RETURN_ORDER]
-    if status not in order:
-        raise ValidationError({"status": _("Status TPS tidak dikenal.")})
-    roles = user_roles(by)
-    if not roles & CAN_FILE_ANY_TPS_RETURN:
-        now = timezone.now()
-        assigned = Assignment.objects.filter(
-            officer__user=by,
-            status=Assignment.Status.ACTIVE,
-            starts_at__lte=now,
-            ends_at__gt=now,
-            post__is_active=True,
-            post__tps=tps,
-        ).exists()
-        if not assigned:
-            raise PermissionDenied(
-                _(
-                    "Anda tidak bertugas di %(tps)s: laporan TPS hanya untuk TPS di pos "
-                    "penugasan Anda yang sedang berjalan."
-                )
-                % {"tps": tps}
-            )
-    if tps.status in order and order.index(status) < order.index(tps.status):
-        names = {
-            "tps": tps,
-            "current": TpsStatus(tps.status).label,
-            "status": TpsStatus(status).label,
-        }
-        if not roles & CAN_CORRECT_TPS_RETURNS:
-            raise ValidationError(
-                {
-                    "status": _(
-                        'Status TPS tidak boleh mundur: %(tps)s sudah "%(current)s", tidak bisa '
-                        'kembali ke "%(status)s". Koreksi mundur dilakukan pos komando.'
-                    )
-                    % names
-                }
-            )
-        if not reason.strip():
-            raise ValidationError(
-                {
-                    "reason": _(
-                        'Koreksi mundur %(tps)s dari "%(current)s" ke "%(status)s" perlu alasan.'
-                    )
-                    % names
-                }
-            )
-
-
-def tps_return_create(
-    *,
-    by,
-    tps,
-    status: str,
-    note: str = "",
-    key: str | None = None,
-    is_exercise: bool = False,
-    reason: str = "",
-) -> TpsReturn:
-    """A field officer reports his TPS's status; the TPS's polling-day status follows it (not
-    for an exercise return: the real TPS's status, which the liaison reads, stays as it is).
-    Who may file what is tps_return_check's, called first by the API; `reason` (a command-post
-    correction backwards) goes to the audit trail."""
-    if status not in [s.value for s in TPS_RETURN_ORDER]:
-        raise ValidationError({"status": _("Status TPS tidak dikenal.")})
-    if key:
-        existing = TpsReturn.objects.filter(idempotency_key=key).first()
-        if existing is not None:
-            return existing
-    with transaction.atomic():
-        record = TpsReturn.objects.create(
-            tps=tps,
-            status=status,
-            note=note[:500],
-            reporter=by,
-            idempotency_key=key or None,
-            is_exercise=is_exercise,
-        )
-        if is_exercise:
-            return record
-        changes = {"status": [tps.status, status]}
-        if reason:
-            changes["reason"] = reason[:255]
-        tps.status = status
-        tps.save(update_fields=["status"])
-        audit_record(actor=by, action="tps.return", obj=tps, changes=changes)
-        transaction.on_commit(data_changed_mark, robust=True)  # dashboards' TPS by status
-    return record
-
-
 def incident_escalate_overdue(*, now=None) -> int:
     """Flag reports not verified in time and raise an alert for each (run by Celery beat)."""
     now = now or timezone.now()
@@ -689,7 +484,7 @@ def incident_escalate_overdue(*, now=None) -> int:
                 continue
             incident.overdue_at = now
             incident.save(update_fields=["overdue_at"])
-            _event(incident, None, "overdue", note=_("belum diverifikasi tepat waktu"))
+            incident_event(incident, None, "overdue", note=_("belum diverifikasi tepat waktu"))
             Alert.objects.create(
                 kind=Alert.Kind.INCIDENT_OVERDUE,
                 level=AlertLevel.MERAH
@@ -708,43 +503,6 @@ def incident_escalate_overdue(*, now=None) -> int:
             )
             flagged += 1
     return flagged
-
-
-def tps_returns_flag_overdue(*, at=None) -> int:
-    """Raise one alert per TPS whose expected return is late (run by Celery beat); an alert
-    already open for the same TPS and milestone is left as it is."""
-
-    raised = 0
-    for row in tps_overdue_list(at=at):
-        key = f"tps_overdue:{row['tps']}:{row['expected']}"
-        if Alert.objects.filter(dedup_key=key, status__in=OPEN_ALERT_STATUSES).exists():
-            continue
-        with transaction.atomic():
-            alert = Alert.objects.create(
-                kind=Alert.Kind.TPS_OVERDUE,
-                level=AlertLevel.KUNING,
-                title=_("TPS %(n)03d %(k)s belum melapor: %(s)s")
-                % {"n": row["number"], "k": row["kelurahan"], "s": row["expected"]},
-                reasons=[
-                    _("Laporan TPS '%(s)s' seharusnya masuk sebelum %(t)s WIB.")
-                    % {"s": row["expected"], "t": row["due_at"][11:16]}
-                ],
-                dedup_key=key,
-            )
-            realtime_publish_after_commit(
-                group=ALERTS_GROUP,
-                event={
-                    "type": "alert.created",
-                    "alert": {
-                        "id": alert.pk,
-                        "kind": alert.kind,
-                        "level": alert.level,
-                        "title": alert.title,
-                    },
-                },
-            )
-        raised += 1
-    return raised
 
 
 INTEL_FIELDS = [

@@ -9,7 +9,8 @@ from incidents.alerts import alerts_escalate_unacknowledged
 from incidents.learning import ew_training_execute
 from incidents.models import EwTrainingRun
 from incidents.scoring import report_score, score_queue_drain, scores_sweep
-from incidents.services import incident_escalate_overdue, tps_returns_flag_overdue
+from incidents.services import incident_escalate_overdue
+from incidents.tps_returns import tps_returns_flag_overdue
 
 
 @shared_task(name="incidents.tasks.escalate_overdue", ignore_result=True)

@@ -27,9 +27,8 @@ from core.access import (
 )
 from core.clientaddr import client_hash as client_hash_of
 from core.uploads import accepts_uploads
-from incidents import services
-from incidents.api import IncidentCreateSerializer
-from incidents.api_ew import IntelSerializer
+from incidents import photos, services
+from incidents.inputs import IncidentCreateSerializer, IntelSerializer
 from incidents.models import (
     ControlLevel,
     CrowdColour,
@@ -71,7 +70,7 @@ def _form_context(request, errors=None, values=None) -> dict:
         "key": str(uuid.uuid4()),
         "errors": errors or {},
         "values": values or {},
-        "photo_max_mb": services.PHOTO_MAX_BYTES // (1024 * 1024),
+        "photo_max_mb": photos.PHOTO_MAX_BYTES // (1024 * 1024),
         "map_data": {
             "tiles": settings.MAP_TILE_URL,
             "centre": settings.LEAFLET_CONFIG["DEFAULT_CENTER"],
@@ -108,7 +107,7 @@ def report_form(request):
     photo_errors = []
     for upload in request.FILES.getlist("photos")[:5]:
         try:
-            services.photo_check(upload=upload)
+            photos.photo_check(upload=upload)
         except ValidationError as exc:
             photo_errors.extend(exc.messages)
     if photo_errors:
@@ -134,7 +133,7 @@ def report_form(request):
     if created:
         for upload in request.FILES.getlist("photos")[:5]:
             try:
-                services.photo_add(incident=incident, by=request.user, upload=upload)
+                photos.photo_add(incident=incident, by=request.user, upload=upload)
             except ValidationError as exc:
                 photo_errors.extend(exc.messages)
     messages.success(request, _("Laporan #%(n)d terkirim.") % {"n": incident.pk})

@@ -3,12 +3,10 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Prefetch, Q
 from django_filters import rest_framework as filters
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from core.access import (
     ALL_ROLES,
@@ -16,14 +14,11 @@ from core.access import (
     CAN_DEPLOY,
     CAN_PLAN_DEPLOYMENT,
     CAN_READ_ASSIGNMENTS,
-    CAN_READ_FULL_SITREP,
     CAN_READ_OVERRIDE_REASON,
     CAN_READ_POSTS,
-    CAN_READ_SITREP,
     CAN_SET_TPS_VULNERABILITY,
     user_has_role,
 )
-from core.dates import BoundedDateTimeField
 from core.drf import ID_MAX
 from operations import services
 from operations.models import (
@@ -41,12 +36,6 @@ from operations.models import (
     validate_in_city,
 )
 from operations.selectors import assignment_list_for_user, operation_window_default
-from operations.sitrep import (
-    sitrep_author_label,
-    sitrep_build,
-    sitrep_period_check,
-    sitrep_period_default,
-)
 from personnel.models import Officer
 
 
@@ -427,45 +416,3 @@ class PlanViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         """Apply the draft: posts for the clusters and the officers' assignments."""
         plan = services.plan_accept(plan=self.get_object(), by=request.user)
         return Response(PlanSerializer(plan).data)
-
-
-class SitrepQuerySerializer(serializers.Serializer):
-    """The period of a situation report (ISO 8601; without an offset: WIB) and the version."""
-
-    start = BoundedDateTimeField(required=False)
-    end = BoundedDateTimeField(required=False)
-    partner = serializers.BooleanField(required=False, default=False)
-
-    def validate(self, attrs):
-
-        if ("start" in attrs) != ("end" in attrs):
-            raise serializers.ValidationError({"end": "Berikan start dan end bersama."})
-        if "start" not in attrs:
-            attrs["start"], attrs["end"] = sitrep_period_default()
-        try:
-            sitrep_period_check(start=attrs["start"], end=attrs["end"])
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.message_dict) from None
-        return attrs
-
-
-class SitrepView(APIView):
-    """The situation report as JSON: the same figures as the page, PDF and CSV. The KPU liaison
-    always gets the partner version (no intelligence, alert texts, names or force log)."""
-
-    read_roles = CAN_READ_SITREP
-
-    @extend_schema(parameters=[SitrepQuerySerializer], responses=OpenApiTypes.OBJECT)
-    def get(self, request):
-
-        query = SitrepQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        data = query.validated_data
-        partner = data["partner"] or not user_has_role(request.user, CAN_READ_FULL_SITREP)
-        report = sitrep_build(
-            start=data["start"],
-            end=data["end"],
-            partner=partner,
-            author=sitrep_author_label(request.user, partner=partner),
-        )
-        return Response(report.as_dict())

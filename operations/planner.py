@@ -69,8 +69,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from operations.planar import Point, chunk_radius, fit_radius, project, split_balanced
 
 CATEGORIES = ("sangat_rawan", "khusus", "rawan", "kurang_rawan")  # priority order, highest first
 CATEGORY_LABELS = {
@@ -88,10 +90,6 @@ REASON_OTHER_POLSEK = "bantuan dari luar wilayah"
 REASON_POLSEK_FOR_CITY_POST = "bantuan Polsek"
 REASON_BKO = "tenaga BKO"
 
-# Metres per degree of latitude on a sphere of the mean Earth radius.
-_M_PER_DEG = 6_371_008.8 * math.pi / 180.0
-# Above this many TPS a chunk that is too wide is cut at the median instead of the best cut.
-_EXACT_CUT_LIMIT = 256
 # Absorbs binary rounding in n * share (0.29 * 100 == 28.999999999999996).
 _RESERVE_EPSILON = 1e-9
 
@@ -282,83 +280,7 @@ def _check_coordinates(what: str, lat: float, lon: float) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Clustering
-
-# A point in a group's local projection: (x metres east, y metres north, TPS id).
-_Point = tuple[float, float, int]
-
-
-def _project(group: Sequence[PlanTps]) -> list[_Point]:
-    """Equirectangular projection centred on the group (good to well under 0.1 % locally)."""
-    n = len(group)
-    lat0 = sum(t.lat for t in group) / n
-    lon0 = sum(t.lon for t in group) / n
-    kx = _M_PER_DEG * math.cos(math.radians(lat0))
-    return [((t.lon - lon0) * kx, (t.lat - lat0) * _M_PER_DEG, t.id) for t in group]
-
-
-def _sorted_on_wider_axis(points: list[_Point]) -> tuple[list[_Point], int]:
-    """Points sorted on the axis with the larger extent (x on a tie), ties by TPS id."""
-    xs = [p[0] for p in points]
-    ys = [p[1] for p in points]
-    axis = 0 if max(xs) - min(xs) >= max(ys) - min(ys) else 1
-    return sorted(points, key=lambda p: (p[axis], p[2])), axis
-
-
-def _split_balanced(points: list[_Point], k: int, out: list[list[_Point]]) -> None:
-    """Cut points into k spatially contiguous chunks of floor(n/k) or ceil(n/k) points."""
-    if k <= 1 or len(points) <= 1:
-        out.append(points)
-        return
-    k_left = k // 2
-    base, extra = divmod(len(points), k)
-    # The left half takes its share of the "+1" chunks first; both halves stay within ceil(n/k).
-    n_left = k_left * base + min(extra, k_left)
-    ordered, _ = _sorted_on_wider_axis(points)
-    _split_balanced(ordered[:n_left], k_left, out)
-    _split_balanced(ordered[n_left:], k - k_left, out)
-
-
-def _radius(points: Sequence[_Point]) -> float:
-    """Largest distance (m) of a point from the points' centroid."""
-    n = len(points)
-    if n == 1:
-        return 0.0
-    cx = sum(p[0] for p in points) / n
-    cy = sum(p[1] for p in points) / n
-    return max(math.hypot(p[0] - cx, p[1] - cy) for p in points)
-
-
-def _bisect_tightest(points: list[_Point]) -> tuple[list[_Point], list[_Point]]:
-    """Cut in two along the wider axis where the larger of the two radii is smallest.
-
-    Ties go to the most even cut. Scoring every cut costs O(n^2), which is nothing for chunks of
-    at most max_tps TPS (20 in the Polda pattern); chunks above _EXACT_CUT_LIMIT (only with an
-    unusual pattern) are simply cut at the median.
-    """
-    ordered, _ = _sorted_on_wider_axis(points)
-    n = len(ordered)
-    if n > _EXACT_CUT_LIMIT:
-        return ordered[: n // 2], ordered[n // 2 :]
-    best_cut, best_score = 1, (math.inf, n)
-    for cut in range(1, n):
-        score = (max(_radius(ordered[:cut]), _radius(ordered[cut:])), abs(2 * cut - n))
-        if score < best_score:
-            best_cut, best_score = cut, score
-    return ordered[:best_cut], ordered[best_cut:]
-
-
-def _fit_radius(points: list[_Point], max_radius: float, out: list[list[_Point]]) -> None:
-    """Cut a chunk again until every piece lies within max_radius of its centroid."""
-    stack = [points]
-    while stack:
-        chunk = stack.pop()
-        if len(chunk) == 1 or _radius(chunk) <= max_radius:
-            out.append(chunk)
-        else:
-            left, right = _bisect_tightest(chunk)
-            stack.append(right)
-            stack.append(left)
+# Clustering (the geometry: operations/planar.py)
 
 
 def _cluster_group(
@@ -371,14 +293,14 @@ def _cluster_group(
     """
     if rule.max_tps == 1:
         return [([t.id], 0.0) for t in group]
-    points = _project(group)
+    points = project(group)
     k = -(-len(points) // rule.max_tps)
-    chunks: list[list[_Point]] = []
-    _split_balanced(points, k, chunks)
-    fitted: list[list[_Point]] = []
+    chunks: list[list[Point]] = []
+    split_balanced(points, k, chunks)
+    fitted: list[list[Point]] = []
     for chunk in chunks:
-        _fit_radius(chunk, max_radius, fitted)
-    return sorted((sorted(p[2] for p in chunk), _radius(chunk)) for chunk in fitted)
+        fit_radius(chunk, max_radius, fitted)
+    return sorted((sorted(p[2] for p in chunk), chunk_radius(chunk)) for chunk in fitted)
 
 
 def _tps_clusters(data: PlanInput) -> list[Cluster]:

@@ -6,7 +6,6 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from core.access import CAN_READ_ALL_ASSIGNMENTS, Role, user_roles
-from incidents.models import OPEN_ALERT_STATUSES, OPEN_INCIDENT_STATUSES, Alert, Incident
 from operations import planner
 from operations.models import Assignment, ElectionPhase, Kecamatan, Post, PostKind, Tps, TpsCategory
 from personnel.models import BkoContingent, Officer, OfficerStatus, UnitKind
@@ -22,28 +21,6 @@ def tps_counts_by_category(queryset=None) -> dict[str, int]:
         key = "khusus" if row["is_khusus"] else row["category"]
         counts[key] += row["n"]
     return counts
-
-
-def summary_get() -> dict:
-    """The headline figures of the operation (exercise data excluded)."""
-    officers = Officer.objects.aggregate(
-        total=Count("id"), bko=Count("id", filter=Q(contingent__isnull=False))
-    )
-    by_category = tps_counts_by_category()
-    return {
-        "officers_total": officers["total"],
-        "officers_polres": officers["total"] - officers["bko"],
-        "officers_bko": officers["bko"],
-        "tps_total": sum(by_category.values()),
-        "tps_by_category": by_category,
-        "dpt_total": Tps.objects.aggregate(s=Sum("dpt"))["s"] or 0,
-        "incidents_open": Incident.objects.filter(
-            status__in=OPEN_INCIDENT_STATUSES, is_exercise=False
-        ).count(),
-        "alerts_open": Alert.objects.filter(
-            status__in=OPEN_ALERT_STATUSES, is_exercise=False
-        ).count(),
-    }
 
 
 def kecamatan_summary_list() -> list[dict]:

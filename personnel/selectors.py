@@ -1,9 +1,9 @@
 """Reads of the personnel app, its access functions and the strength roll-up (kekuatan)."""
 
+from django.apps import apps
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from core.access import CAN_READ_ALL_OFFICERS, Role, user_roles
-from operations.models import Assignment
 from personnel.models import BkoContingent, Officer, OfficerStatus, Satgas, Unit
 
 AVAILABLE_STATUSES = (OfficerStatus.SIAGA, OfficerStatus.BERTUGAS)
@@ -27,7 +27,10 @@ def officer_in_service_q() -> Q:
 
 
 def _with_deployed(qs: QuerySet[Officer]) -> QuerySet[Officer]:
-    active = Assignment.objects.filter(officer=OuterRef("pk"), status=Assignment.Status.ACTIVE)
+    # By the app registry, not an import: operations' Assignment points at the officer, and
+    # personnel sits below operations. "active" is Assignment.Status.ACTIVE.
+    assignment = apps.get_model("operations", "Assignment")
+    active = assignment.objects.filter(officer=OuterRef("pk"), status="active")
     return qs.annotate(deployed=Exists(active))
 
 

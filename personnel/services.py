@@ -10,7 +10,6 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from core.services import audit_diff, audit_record, audit_snapshot
-from operations.models import Assignment
 from personnel.models import (
     BkoContingent,
     BkoRequest,
@@ -21,6 +20,7 @@ from personnel.models import (
     Unit,
     UnitKind,
 )
+from personnel.signals import contingent_released
 
 OFFICER_FIELDS = ["nrp", "name", "rank", "unit", "function", "phone", "status", "satgas"]
 
@@ -255,9 +255,9 @@ def bko_contingent_release(*, contingent: BkoContingent, by) -> BkoContingent:
     contingent = BkoContingent.objects.select_for_update().get(pk=contingent.pk)
     if contingent.status == BkoContingent.Status.RELEASED:
         return contingent
-    cancelled = Assignment.objects.filter(
-        officer__contingent=contingent, status=Assignment.Status.ACTIVE
-    ).update(status=Assignment.Status.CANCELLED)
+    # Operations (above personnel) cancels the officers' assignments: it listens for this.
+    answers = contingent_released.send(sender=BkoContingent, contingent=contingent, by=by)
+    cancelled = sum(n for _receiver, n in answers if n)
     contingent.status = BkoContingent.Status.RELEASED
     contingent.released_at = timezone.now()
     contingent.save(update_fields=["status", "released_at"])

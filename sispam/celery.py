@@ -38,7 +38,7 @@ app.conf.beat_schedule = {
         "task": "incidents.tasks.escalate_unacknowledged",
         "schedule": 60.0,
     },
-    "operations-exercise-sweep": {"task": "operations.tasks.exercise_sweep", "schedule": 15.0},
+    "command-exercise-sweep": {"task": "command.tasks.exercise_sweep", "schedule": 15.0},
 }
 
 

@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "personnel",
     "operations",
     "incidents",
+    "command",  # above the domain apps: the command post's picture and its drills
     "demo",  # above the domain apps: seed_demo and seed_situation
 ]
 

@@ -10,15 +10,16 @@ import core.admin  # noqa: F401  (registers the models: admin autodiscovery is o
 import incidents.admin  # noqa: F401
 import operations.admin  # noqa: F401
 import personnel.admin  # noqa: F401
+from command import api_dashboard, api_sitrep, api_summary, exercise_views, views_home, views_sitrep
+from command import views_dashboard as dashboard_views
 from core import api as core_api
 from core import views as core_views
 from incidents import api as incidents_api
 from incidents import api_ew, api_learning, views_learning
 from incidents import views as incidents_views
 from operations import api as operations_api
-from operations import api_dashboard, exercise_views
 from operations import views as operations_views
-from operations import views_dashboard as dashboard_views
+from operations import views_csv
 from personnel import api as personnel_api
 from personnel import views as personnel_views
 
@@ -52,14 +53,14 @@ router.register("ew/versions", api_learning.EwVersionViewSet, basename="ew-versi
 
 api_v1 = [
     path("auth/token/", core_api.TokenView.as_view(), name="api-token"),
-    path("summary/", core_api.SummaryView.as_view(), name="api-summary"),
+    path("summary/", api_summary.SummaryView.as_view(), name="api-summary"),
     path("strength/", personnel_api.StrengthView.as_view(), name="api-strength"),
     path("dashboard/map/", api_dashboard.DashboardMapView.as_view(), name="api-dashboard-map"),
     path(
         "dashboard/stats/", api_dashboard.DashboardStatsView.as_view(), name="api-dashboard-stats"
     ),
     path("liaison/summary/", api_dashboard.LiaisonSummaryView.as_view(), name="api-liaison"),
-    path("sitrep/", operations_api.SitrepView.as_view(), name="api-sitrep"),
+    path("sitrep/", api_sitrep.SitrepView.as_view(), name="api-sitrep"),
     *router.urls,
 ]
 
@@ -73,9 +74,9 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("komando/", core_views.landing_komando, name="landing-komando"),
-    path("intel/", core_views.landing_intel, name="landing-intel"),
-    path("lapangan/", core_views.landing_lapangan, name="landing-lapangan"),
+    path("komando/", views_home.landing_komando, name="landing-komando"),
+    path("intel/", views_home.landing_intel, name="landing-intel"),
+    path("lapangan/", views_home.landing_lapangan, name="landing-lapangan"),
     path("kpu/", dashboard_views.liaison, name="landing-kpu"),
     path("kpu/ringkasan/", dashboard_views.liaison_print, name="liaison-print"),
     path("operasi/dasbor/", dashboard_views.dashboard, name="dashboard"),
@@ -85,19 +86,15 @@ urlpatterns = [
     path("personel/", personnel_views.roster, name="roster"),
     path("personel/kekuatan/", personnel_views.strength, name="strength"),
     path("personel/bko/", personnel_views.bko, name="bko"),
-    path("personel/ekspor.csv", personnel_views.officers_csv, name="officers-export"),
-    path("impor/", personnel_views.csv_import, name="csv-import"),
+    path("personel/ekspor.csv", views_csv.officers_csv, name="officers-export"),
+    path("impor/", views_csv.csv_import, name="csv-import"),
     path("operasi/tps/", operations_views.tps_list, name="tps-page"),
     path("operasi/tps/<int:pk>/", operations_views.tps_detail, name="tps-page-detail"),
-    path("operasi/tps/ekspor.csv", personnel_views.tps_csv, name="tps-export"),
+    path("operasi/tps/ekspor.csv", views_csv.tps_csv, name="tps-export"),
     path("operasi/perencanaan/", operations_views.planner_page, name="planner"),
-    path("operasi/laporan-situasi/", operations_views.sitrep_page, name="sitrep"),
-    path(
-        "operasi/laporan-situasi/unduh.pdf", operations_views.sitrep_pdf_download, name="sitrep-pdf"
-    ),
-    path(
-        "operasi/laporan-situasi/unduh.csv", operations_views.sitrep_csv_download, name="sitrep-csv"
-    ),
+    path("operasi/laporan-situasi/", views_sitrep.sitrep_page, name="sitrep"),
+    path("operasi/laporan-situasi/unduh.pdf", views_sitrep.sitrep_pdf_download, name="sitrep-pdf"),
+    path("operasi/laporan-situasi/unduh.csv", views_sitrep.sitrep_csv_download, name="sitrep-csv"),
     path("lapor/", incidents_views.report_form, name="report-form"),
     path("informasi/", incidents_views.tip_form, name="tip-form"),
     path("intel/laporan/", incidents_views.intel_page, name="intel-page"),

@@ -22,7 +22,7 @@ import pytest
 from core import access
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("core", "personnel", "operations", "incidents", "sispam")
+APPS = ("core", "personnel", "operations", "incidents", "command", "demo", "sispam")
 HOME = ROOT / "core" / "access.py"
 
 # A role as code (Role.KOMANDO) or as its value; "intel" and "admin" as strings are left out:

@@ -306,8 +306,8 @@ def test_the_alert_list_and_the_alert_detail_say_the_same(city, personas, api_fo
 
 
 def test_a_shared_answer_is_rebuilt_after_a_change_and_not_before(settings):
+    from command.api_dashboard import cached
     from core.changes import data_changed_mark
-    from operations.api_dashboard import cached
 
     settings.DASHBOARD_CACHE_SECONDS = 60
     builds = []

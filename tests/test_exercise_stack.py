@@ -13,8 +13,9 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from command import exercises
+from command.scenario import scenario_save
 from incidents.models import Alert, Incident
-from operations import exercises
 from operations.models import ExerciseRun, Kelurahan, Tps
 from operations.reference import reference_load
 from personnel.models import Officer, Unit, UnitKind
@@ -136,7 +137,7 @@ def test_a_scenario_runs_end_to_end_through_the_worker_and_stays_out_of_real_fig
     real_alerts = Alert.objects.filter(is_exercise=False).count()
     before = _liaison_view(liaison, liaison_page)
     komando_summary = komando.get("/api/v1/summary/").json()
-    exercises.scenario_save(by=None, data=SCENARIO, source="form")
+    scenario_save(by=None, data=SCENARIO, source="form")
 
     command = subprocess.Popen(  # noqa: S603
         [sys.executable, "manage.py", "exercise", "run", "uji-stack", "--speed", "60"],
@@ -196,7 +197,7 @@ def test_a_scenario_runs_end_to_end_through_the_worker_and_stays_out_of_real_fig
     assert rows[4]["checks"][0]["outcome"] == "missed"
     missed = {"inject": 4, "label": "Situasi kantor KPU", **rows[4]["checks"][0]}
     assert report["missed"] == [missed]
-    assert "operations.tasks.exercise_fire_inject" in celery_worker.output()
+    assert "command.tasks.exercise_fire_inject" in celery_worker.output()
 
     # Nothing the exercise made reached the real figures, the real alerts or the liaison.
     after = _liaison_view(liaison, liaison_page)
@@ -214,7 +215,7 @@ def test_a_scenario_runs_end_to_end_through_the_worker_and_stays_out_of_real_fig
 
 def test_stopping_a_run_stops_its_further_injects(transactional_db, celery_worker):
     reference_load()
-    scenario = exercises.scenario_save(
+    scenario = scenario_save(
         by=None,
         data={
             "name": "uji-henti",

@@ -7,9 +7,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from command import exercises
+from command.scenario import scenario_file_read, scenario_files, scenario_save, scenario_validate
 from incidents.ew import Engine, Report
 from incidents.models import Alert, Incident, TpsReturn
-from operations import exercises
 from operations.models import ExerciseInject, ExerciseRun, Kelurahan, Scenario, Tps
 from operations.reference import reference_load
 
@@ -101,7 +102,7 @@ def test_a_scenario_naming_a_place_that_does_not_exist_is_refused_on_save(places
     data["injects"][0]["data"]["kelurahan"] = "Atlantis"
     data["injects"][2]["data"]["tps"]["number"] = 99
     with pytest.raises(Exception) as caught:
-        exercises.scenario_save(by=personas["admin"], data=data, source="form")
+        scenario_save(by=personas["admin"], data=data, source="form")
     errors = caught.value.message_dict
     assert errors["injects[0].data.kelurahan"] == ["kelurahan 'Atlantis' tidak ada"]
     assert errors["injects[2].data.tps"] == ["TPS 99 di Metro tidak ada"]
@@ -123,11 +124,11 @@ def _text(kind: str, data: dict) -> Report:
 
 
 def test_the_three_shipped_scenarios_are_valid_and_their_expected_merah_alerts_can_happen(db):
-    files = exercises.scenario_files()
+    files = scenario_files()
     assert {"unjuk-rasa-kpu", "penghadangan-logistik", "sengketa-tps"} <= set(files)
     engine = Engine()
     for path in files.values():
-        definition = exercises.scenario_file_read(path)
+        definition = scenario_file_read(path)
         kinds = {i["kind"] for i in definition["injects"]}
         assert "escalate" in kinds
         for inject in definition["injects"]:
@@ -137,7 +138,7 @@ def test_the_three_shipped_scenarios_are_valid_and_their_expected_merah_alerts_c
 
 
 def test_exercise_list_shows_shipped_files_and_scenarios_in_the_database(places, capsys):
-    exercises.scenario_save(by=None, data=SMALL, source="form")
+    scenario_save(by=None, data=SMALL, source="form")
     call_command("exercise", "list")
     out = capsys.readouterr().out
     assert "unjuk-rasa-kpu" in out and "file (not loaded)" in out
@@ -170,7 +171,7 @@ def test_the_scenario_form_shows_field_errors_and_saves_a_new_version(places, cl
 
 
 def test_an_inject_delivered_twice_creates_one_report(places, personas):
-    scenario = exercises.scenario_save(by=None, data=SMALL, source="form")
+    scenario = scenario_save(by=None, data=SMALL, source="form")
     run = exercises.exercise_run_start(scenario=scenario, by=personas["komando"], speed=60)
     first = run.injects.get(index=0)
     exercises.exercise_inject_fire(inject_id=first.pk)
@@ -181,7 +182,7 @@ def test_an_inject_delivered_twice_creates_one_report(places, personas):
 
 
 def test_only_one_exercise_runs_at_a_time_and_a_speed_out_of_range_is_refused(places, personas):
-    scenario = exercises.scenario_save(by=None, data=SMALL, source="form")
+    scenario = scenario_save(by=None, data=SMALL, source="form")
     with pytest.raises(Exception, match="percepatan"):
         exercises.exercise_run_start(scenario=scenario, by=personas["komando"], speed=0)
     exercises.exercise_run_start(scenario=scenario, by=personas["komando"], speed=60)
@@ -190,7 +191,7 @@ def test_only_one_exercise_runs_at_a_time_and_a_speed_out_of_range_is_refused(pl
 
 
 def test_an_exercise_tps_return_leaves_the_real_tps_status_as_it_is(places, personas):
-    scenario = exercises.scenario_save(by=None, data=SMALL, source="form")
+    scenario = scenario_save(by=None, data=SMALL, source="form")
     run = exercises.exercise_run_start(scenario=scenario, by=personas["komando"], speed=60)
     exercises.exercise_inject_fire(inject_id=run.injects.get(index=2).pk)
     assert TpsReturn.objects.get().is_exercise
@@ -201,7 +202,7 @@ def test_an_exercise_tps_return_leaves_the_real_tps_status_as_it_is(places, pers
 def test_the_run_pages_carry_the_exercise_banner_and_only_komando_may_stop(
     places, personas, client_for
 ):
-    scenario = exercises.scenario_save(by=None, data=SMALL, source="form")
+    scenario = scenario_save(by=None, data=SMALL, source="form")
     run = exercises.exercise_run_start(scenario=scenario, by=personas["komando"], speed=60)
     exercises.exercise_inject_fire(inject_id=run.injects.get(index=0).pk)
     incident = Incident.objects.get(is_exercise=True)
@@ -226,7 +227,7 @@ def test_the_run_pages_carry_the_exercise_banner_and_only_komando_may_stop(
 
 
 def test_a_run_can_be_started_from_the_page_by_komando_only(places, personas, client_for):
-    exercises.scenario_save(by=None, data=SMALL, source="form")
+    scenario_save(by=None, data=SMALL, source="form")
     assert client_for("admin").post("/operasi/latihan/skenario/uji-kecil/mulai/").status_code == 403
     response = client_for("komando").post(
         "/operasi/latihan/skenario/uji-kecil/mulai/", {"speed": "30"}
@@ -249,7 +250,7 @@ def test_in_the_embedded_default_the_command_plays_the_injects_itself(
     Tps.objects.create(
         kelurahan=Kelurahan.objects.get(name="Metro"), number=1, lat=-5.113, lon=105.306, dpt=250
     )
-    exercises.scenario_save(by=None, data=SMALL, source="form")
+    scenario_save(by=None, data=SMALL, source="form")
     started = timezone.now()
     call_command("exercise", "run", "uji-kecil", "--speed", "120")
     report = json.loads(capsys.readouterr().out)
@@ -277,4 +278,4 @@ def test_seed_demo_loads_the_shipped_scenarios_and_the_places_they_name_exist(db
     shipped = Scenario.objects.filter(source="file")
     assert shipped.count() == 3 and {s.version for s in shipped} == {1}
     for scenario in shipped:
-        exercises.scenario_validate(scenario.definition, check_places=True)
+        scenario_validate(scenario.definition, check_places=True)

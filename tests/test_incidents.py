@@ -138,7 +138,7 @@ def _variants(place, post):
 
 def test_the_fast_check_of_a_report_agrees_with_the_serializer(place):
     """incident_create_fast either gives what the serializer gives, or steps aside (None)."""
-    from incidents.api import IncidentCreateSerializer, incident_create_fast
+    from incidents.inputs import IncidentCreateSerializer, incident_create_fast
     from operations.models import Post
 
     post = Post.objects.create(
@@ -509,7 +509,7 @@ def test_the_form_works_without_javascript_and_a_resubmit_makes_no_second_report
 
 
 def test_a_late_tps_return_raises_one_alert_for_the_command_post(db, place):
-    from incidents.services import tps_returns_flag_overdue
+    from incidents.tps_returns import tps_returns_flag_overdue
 
     polling = ElectionPhase.objects.get(code="pemungutan").starts_at
     noon = timezone.localtime(polling).replace(hour=12, minute=0)

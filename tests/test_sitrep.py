@@ -16,6 +16,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from command.sitrep import sitrep_build
+from command.sitrep_render import sitrep_csv, sitrep_pdf
 from incidents.models import Alert, Incident, IntelReport, Tip, TpsReturn, UseOfForce
 from incidents.services import (
     dispatch_create,
@@ -23,13 +25,11 @@ from incidents.services import (
     incident_create,
     intel_create,
     tip_create,
-    tps_return_create,
     use_of_force_record,
 )
+from incidents.tps_returns import tps_return_create
 from operations.models import Kelurahan, Tps
 from operations.reference import reference_load
-from operations.sitrep import sitrep_build
-from operations.sitrep_render import sitrep_csv, sitrep_pdf
 from personnel.models import BkoContingent, Officer, OfficerStatus, Unit, UnitKind
 
 WIB = timezone.get_default_timezone()

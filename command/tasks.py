@@ -1,13 +1,13 @@
-"""Exercise tasks (thin: they take ids and call a service in operations.exercises)."""
+"""Exercise tasks (thin: they take ids and call a service in command.exercises)."""
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from operations.exercises import exercise_inject_fire, exercise_run_finish, exercises_sweep
+from command.exercises import exercise_inject_fire, exercise_run_finish, exercises_sweep
 
 
 @shared_task(
-    name="operations.tasks.exercise_fire_inject",
+    name="command.tasks.exercise_fire_inject",
     ignore_result=True,
     acks_late=True,
     reject_on_worker_lost=True,
@@ -24,7 +24,7 @@ def exercise_fire_inject(inject_id: int) -> None:
 
 
 @shared_task(
-    name="operations.tasks.exercise_finish_run",
+    name="command.tasks.exercise_finish_run",
     ignore_result=True,
     acks_late=True,
     autoretry_for=(OperationalError, InterfaceError),
@@ -38,7 +38,7 @@ def exercise_finish_run(run_id: int) -> None:
     exercise_run_finish(run_id=run_id)
 
 
-@shared_task(name="operations.tasks.exercise_sweep", ignore_result=True)
+@shared_task(name="command.tasks.exercise_sweep", ignore_result=True)
 def exercise_sweep() -> int:
     """Play injects whose message was lost and finish runs past their end (every 15 s by beat)."""
     return exercises_sweep()

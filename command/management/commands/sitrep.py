@@ -11,8 +11,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from operations.sitrep import sitrep_build, sitrep_day, sitrep_period_default
-from operations.sitrep_render import sitrep_csv, sitrep_header, sitrep_pdf, sitrep_tables
+from command.sitrep import sitrep_build, sitrep_day, sitrep_period_default
+from command.sitrep_render import sitrep_csv, sitrep_header, sitrep_pdf, sitrep_tables
 
 
 class Command(BaseCommand):

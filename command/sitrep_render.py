@@ -2,7 +2,7 @@
 three show the same rows), the CSV and the PDF (A4 portrait, reportlab).
 
 Nothing here queries the database: everything comes from the `Sitrep` that
-operations.sitrep.sitrep_build returned.
+command.sitrep.sitrep_build returned.
 """
 
 import io
@@ -12,8 +12,8 @@ from xml.sax.saxutils import escape
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from command.sitrep import Sitrep, when_text
 from core.csv_io import csv_cell_safe, csv_writer
-from operations.sitrep import Sitrep, when_text
 
 
 @dataclass

@@ -12,6 +12,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from command import exercises
+from command.aar import exercise_report, exercise_timeline_svg
+from command.scenario import (
+    scenario_file_read,
+    scenario_files,
+    scenario_get_or_load,
+    scenario_save,
+    scenario_span_seconds,
+)
 from core.access import (
     CAN_EDIT_SCENARIOS,
     CAN_READ_EXERCISE_RUNS,
@@ -20,8 +29,6 @@ from core.access import (
     role_required,
     user_has_role,
 )
-from operations import exercises
-from operations.aar import exercise_report, exercise_timeline_svg
 from operations.models import ExerciseRun, Scenario
 
 
@@ -38,14 +45,14 @@ def exercise_list(request):
                 "source": scenario.get_source_display(),
                 "version": scenario.version,
                 "injects": len(scenario.definition.get("injects", [])),
-                "minutes": exercises.scenario_span_seconds(scenario.definition) / 60,
+                "minutes": scenario_span_seconds(scenario.definition) / 60,
             }
         )
-    for name, path in exercises.scenario_files().items():
+    for name, path in scenario_files().items():
         if name in in_db:
             continue
         try:
-            definition = exercises.scenario_file_read(path)
+            definition = scenario_file_read(path)
         except ValidationError:
             continue
         rows.append(
@@ -55,7 +62,7 @@ def exercise_list(request):
                 "source": _("berkas (belum dimuat)"),
                 "version": None,
                 "injects": len(definition["injects"]),
-                "minutes": exercises.scenario_span_seconds(definition) / 60,
+                "minutes": scenario_span_seconds(definition) / 60,
             }
         )
     rows.sort(key=lambda r: r["name"])
@@ -91,7 +98,7 @@ def _scenario_form(request, scenario: Scenario | None, initial_text: str):
             }
         else:
             try:
-                saved = exercises.scenario_save(
+                saved = scenario_save(
                     by=request.user, data=data, source=Scenario.Source.FORM, scenario=scenario
                 )
             except ValidationError as exc:
@@ -113,7 +120,7 @@ def _scenario_form(request, scenario: Scenario | None, initial_text: str):
 
 @role_required(*CAN_EDIT_SCENARIOS)
 def scenario_new(request):
-    example = exercises.scenario_files().get("sengketa-tps")
+    example = scenario_files().get("sengketa-tps")
     text = example.read_text(encoding="utf-8") if example else "{}"
     return _scenario_form(request, None, text)
 
@@ -124,7 +131,7 @@ def scenario_edit(request, name: str):
     if scenario is not None:
         text = json.dumps(scenario.definition, ensure_ascii=False, indent=2)
     else:
-        path = exercises.scenario_files().get(name)
+        path = scenario_files().get(name)
         if path is None:
             raise Http404
         # A shipped file not loaded yet: saving the form makes it a form-sourced scenario.
@@ -136,7 +143,7 @@ def scenario_edit(request, name: str):
 @require_POST
 def run_start(request, name: str):
     try:
-        scenario = exercises.scenario_get_or_load(name)
+        scenario = scenario_get_or_load(name)
         run = exercises.exercise_run_start(
             scenario=scenario, by=request.user, speed=request.POST.get("speed", "1")
         )

@@ -26,8 +26,15 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from operations import exercises
-from operations.aar import exercise_report
+from command import exercises
+from command.aar import exercise_report
+from command.scenario import (
+    scenario_file_read,
+    scenario_files,
+    scenario_get_or_load,
+    scenario_load_files,
+    scenario_span_seconds,
+)
 from operations.models import ExerciseRun, Scenario
 
 POLL_SECONDS = 0.5
@@ -70,9 +77,9 @@ class Command(BaseCommand):
 
     def do_list(self, opts):
         rows = {}
-        for name, path in exercises.scenario_files().items():
+        for name, path in scenario_files().items():
             try:
-                definition = exercises.scenario_file_read(path)
+                definition = scenario_file_read(path)
                 problem = ""
             except ValidationError as exc:
                 definition, problem = None, _errors_text(exc).strip()
@@ -84,7 +91,7 @@ class Command(BaseCommand):
                 "version": None,
                 "title": definition["title"] if definition else "",
                 "injects": len(definition["injects"]) if definition else 0,
-                "span_seconds": exercises.scenario_span_seconds(definition) if definition else 0,
+                "span_seconds": scenario_span_seconds(definition) if definition else 0,
                 "problem": problem,
             }
         for scenario in Scenario.objects.order_by("name"):
@@ -97,7 +104,7 @@ class Command(BaseCommand):
                 "version": scenario.version,
                 "title": scenario.title,
                 "injects": len(definition.get("injects", [])),
-                "span_seconds": exercises.scenario_span_seconds(definition),
+                "span_seconds": scenario_span_seconds(definition),
             }
         if opts["json"]:
             self.stdout.write(json.dumps(list(rows.values()), ensure_ascii=False, indent=2))
@@ -114,7 +121,7 @@ class Command(BaseCommand):
 
     def do_validate(self, opts):
         try:
-            definition = exercises.scenario_file_read(Path(opts["file"]))
+            definition = scenario_file_read(Path(opts["file"]))
         except ValidationError as exc:
             raise CommandError(
                 f"{opts['file']} is not a valid scenario:\n{_errors_text(exc)}"
@@ -125,7 +132,7 @@ class Command(BaseCommand):
 
     def do_load(self, opts):
         try:
-            done = exercises.scenario_load_files(names=opts["names"] or None, force=opts["force"])
+            done = scenario_load_files(names=opts["names"] or None, force=opts["force"])
         except ValidationError as exc:
             raise CommandError(f"a scenario file is not valid:\n{_errors_text(exc)}") from None
         for name, what in done:
@@ -156,7 +163,7 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(f"no user {opts['user']}")
         try:
-            scenario = exercises.scenario_get_or_load(opts["name"])
+            scenario = scenario_get_or_load(opts["name"])
             run = exercises.exercise_run_start(scenario=scenario, by=user, speed=opts["speed"])
         except ValidationError as exc:
             raise CommandError(f"cannot start {opts['name']}:\n{_errors_text(exc)}") from None

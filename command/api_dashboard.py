@@ -11,19 +11,19 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from command.dashboard import (
+    cached,
+    dash_filter_from,
+    dashboard_map,
+    dashboard_stats,
+    liaison_summary,
+)
 from core.access import (
     CAN_READ_LIAISON_SUMMARY,
     CAN_READ_SITUATION_MAP,
     OPERATIONAL,
     Role,
     user_roles,
-)
-from operations.dashboard import (
-    cached,
-    dash_filter_from,
-    dashboard_map,
-    dashboard_stats,
-    liaison_summary,
 )
 
 FILTER_PARAMS = [

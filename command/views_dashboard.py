@@ -11,6 +11,15 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from command import charts
+from command.dashboard import (
+    DashboardFilterForm,
+    cached,
+    dash_filter_from,
+    dashboard_stats,
+    liaison_incidents,
+    liaison_summary,
+)
 from core.access import (
     CAN_OPEN_LIAISON_VIEW,
     CAN_PRINT_LIAISON_SUMMARY,
@@ -28,15 +37,6 @@ from incidents.models import (
     IncidentType,
 )
 from incidents.selectors import alert_open_list, alert_report_refs, alert_rows
-from operations import charts
-from operations.dashboard import (
-    DashboardFilterForm,
-    cached,
-    dash_filter_from,
-    dashboard_stats,
-    liaison_incidents,
-    liaison_summary,
-)
 from operations.models import TpsCategory, TpsStatus
 from operations.selectors import phase_current
 

@@ -1,0 +1,1 @@
+"""The command post's picture and drills (see command/apps.py and docs/architecture.md)."""

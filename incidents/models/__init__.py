@@ -1,0 +1,63 @@
+"""The incidents app's tables, in two modules: field reports and the response to them, TPS
+returns and alerts (`reports`); intelligence, tips and early warning (`intel`). Import them from
+here: `from incidents.models import Incident`."""
+
+from incidents.models.intel import (
+    GRADE_CREDIBILITY,
+    GRADE_RELIABILITY,
+    EwBacktest,
+    EwConfig,
+    EwCorrection,
+    EwScore,
+    EwTrainingRun,
+    IntelField,
+    IntelReport,
+    Tip,
+)
+from incidents.models.reports import (
+    OPEN_ALERT_STATUSES,
+    OPEN_INCIDENT_STATUSES,
+    Alert,
+    AlertLevel,
+    AlertStatus,
+    ControlLevel,
+    CrowdColour,
+    Dispatch,
+    GakkumduReferral,
+    Incident,
+    IncidentEvent,
+    IncidentPhoto,
+    IncidentStatus,
+    IncidentType,
+    TpsReturn,
+    UseOfForce,
+)
+
+__all__ = [
+    "GRADE_CREDIBILITY",
+    "GRADE_RELIABILITY",
+    "OPEN_ALERT_STATUSES",
+    "OPEN_INCIDENT_STATUSES",
+    "Alert",
+    "AlertLevel",
+    "AlertStatus",
+    "ControlLevel",
+    "CrowdColour",
+    "Dispatch",
+    "EwBacktest",
+    "EwConfig",
+    "EwCorrection",
+    "EwScore",
+    "EwTrainingRun",
+    "GakkumduReferral",
+    "Incident",
+    "IncidentEvent",
+    "IncidentPhoto",
+    "IncidentStatus",
+    "IncidentType",
+    "IntelField",
+    "IntelReport",
+    "Tip",
+    "TpsReturn",
+    "UseOfForce",
+]
