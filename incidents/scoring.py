@@ -14,8 +14,8 @@ import logging
 import time
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Min, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -164,35 +164,13 @@ class _Batch:
             for kelurahan_id, category in rows:
                 self.categories.setdefault(kelurahan_id, set()).add(category)
         self.window = dt.timedelta(minutes=_stream("corroboration_window_minutes"))
-        # (kelurahan, exercise) -> [(source, first report_at, last report_at)]
+        # (kelurahan, exercise) -> [(source, report_at)] of the latest reports of concern there
         self.concern: dict[tuple[int, bool], list] = {}
-        kelurahan_ids = {obj.kelurahan_id for obj in reports.values() if obj.kelurahan_id}
-        if kelurahan_ids:
-            rows = (
-                EwScore.objects.filter(
-                    kelurahan_id__in=kelurahan_ids,
-                    report_at__gte=lo - self.window,
-                    report_at__lt=hi,
-                    level__in=[AlertLevel.KUNING, AlertLevel.MERAH],
-                )
-                .order_by()
-                # One row per source and place: the columns that name a source, and when it
-                # first and last reported concern in the span.
-                .values_list(
-                    "kelurahan_id",
-                    "is_exercise",
-                    "intel_id",
-                    "intel__source",
-                    "tip_id",
-                    "tip__client_hash",
-                    "incident__reporter_id",
-                )
-                .annotate(first=Min("report_at"), last=Max("report_at"))
-            )
-            for kelurahan_id, exercise, *source, first, last in rows:
-                self.concern.setdefault((kelurahan_id, exercise), []).append(
-                    (_source_of(*source), first, last)
-                )
+        places = {
+            (obj.kelurahan_id, obj.is_exercise) for obj in reports.values() if obj.kelurahan_id
+        }
+        if places:
+            self.concern = _concern_recent(places, lo - self.window, hi)
 
     def phase(self, at):
         """(risk weight, name) of the election phase in force at `at`, as phase_current picks."""
@@ -218,8 +196,8 @@ class _Batch:
         since = when - self.window
         sources = {
             source
-            for source, first, last in self.concern.get((obj.kelurahan_id, obj.is_exercise), ())
-            if last >= since and first < when
+            for source, at in self.concern.get((obj.kelurahan_id, obj.is_exercise), ())
+            if since <= at < when
         } - {source_id}
         return min(len(sources), _stream("corroboration_max_reports"))
 
@@ -228,10 +206,41 @@ class _Batch:
         if obj.kelurahan_id and level in (AlertLevel.KUNING, AlertLevel.MERAH):
             when = _when(kind, obj)
             key = (obj.kelurahan_id, obj.is_exercise)
-            # The key a stored row of it would give (_source_of): a tip without a client is
-            # its own source.
-            source = source_id or f"{kind}-{obj.pk}"
-            self.concern.setdefault(key, []).append((source, when, when))
+            self.concern.setdefault(key, []).append((_source_key(kind, obj, source_id), when))
+
+
+def _concern_recent(places, since, until) -> dict[tuple[int, bool], list]:
+    """(source, report_at) of the latest `corroboration_scan` reports of concern (kuning,
+    merah) made in [since, until) about each (kelurahan, exercise) place: one indexed, bounded
+    read per place (a union of them where the database allows, one round trip), however many
+    reports the place has had."""
+    scan = _stream("corroboration_scan")
+    reads = [
+        EwScore.objects.filter(
+            kelurahan_id=kelurahan_id,
+            is_exercise=exercise,
+            report_at__gte=since,
+            report_at__lt=until,
+            level__in=[AlertLevel.KUNING, AlertLevel.MERAH],
+        )
+        .order_by("-report_at")
+        .values_list("kelurahan_id", "is_exercise", "source", "report_at")[:scan]
+        for kelurahan_id, exercise in sorted(places)
+    ]
+    if len(reads) > 1 and connection.features.supports_slicing_ordering_in_compound:
+        rows = list(reads[0].union(*reads[1:], all=True))
+    else:
+        rows = [row for read in reads for row in read]
+    found: dict[tuple[int, bool], list] = {}
+    for kelurahan_id, exercise, source, at in rows:
+        found.setdefault((kelurahan_id, exercise), []).append((source, at))
+    return found
+
+
+def _source_key(kind: str, obj, source_id: str | None) -> str:
+    """Who a report came from, as stored on its score (EwScore.source): the engine's source id,
+    or for a tip without a client the tip itself."""
+    return source_id or f"{kind}-{obj.pk}"
 
 
 def report_build(kind: str, obj, batch: _Batch | None = None) -> Report:
@@ -312,6 +321,7 @@ def reports_score(items) -> dict[tuple[str, int], EwScore]:
             kelurahan_id=obj.kelurahan_id,
             report_at=_when(kind, obj),
             is_exercise=obj.is_exercise,
+            source=_source_key(kind, obj, report.source_id),
         )
         new.append((kind, obj, score))
     try:
@@ -343,6 +353,15 @@ def _alerts_raise(new) -> None:
         alert_raise(scores=[score for _k, _o, score in group], obj=obj, kind=kind)
 
 
+# A place with this many reports in the surge window is recounted at most every
+# SURGE_RECOUNT_SECONDS per process (its counts are thousands of rows; a surge is an hour's
+# pattern, a few seconds do not change it); in between its result stands and, if it is a
+# surge, the batch's reports still join the open surge alert.
+SURGE_RECOUNT_MIN = 500
+SURGE_RECOUNT_SECONDS = 5.0
+_surge_seen: dict[tuple[int, bool], tuple[float, int, str | None]] = {}
+
+
 def _surges_check(new) -> None:
     """A surge: more reports about a kelurahan in the last hour than its baseline explains.
 
@@ -360,6 +379,32 @@ def _surges_check(new) -> None:
     if not places:
         return
     now = timezone.now()
+    clock = time.monotonic()
+    reasons: dict[tuple[int, bool], str | None] = {}
+    for key in places:
+        seen = _surge_seen.get(key)
+        if seen and seen[1] >= SURGE_RECOUNT_MIN and clock - seen[0] < SURGE_RECOUNT_SECONDS:
+            reasons[key] = seen[2]
+    counted = [key for key in places if key not in reasons]
+    if counted:
+        names = {key: places[key][0][0].kelurahan.name for key in counted}
+        for key, (k, reason) in _surge_counts(names, now).items():
+            reasons[key] = reason
+            _surge_seen[key] = (clock, k, reason)
+    for key, group in places.items():
+        if reasons.get(key) is not None:
+            alert_surge_raise(
+                scores=[score for _obj, score in group],
+                kelurahan=group[0][0].kelurahan,
+                exercise=key[1],
+                reason=reasons[key],
+                now=now,
+            )
+
+
+def _surge_counts(places: dict, now) -> dict[tuple[int, bool], tuple[int, str | None]]:
+    """Per place (a dict of place -> kelurahan name): k (reports in the window) and the
+    surge's reason, or None if no surge."""
     window = dt.timedelta(minutes=_stream("surge_window_minutes"))
     base_hours = _stream("surge_baseline_hours")
     rows = (
@@ -377,8 +422,10 @@ def _surges_check(new) -> None:
     )
     counts = {(kelurahan_id, exercise): (k, b) for kelurahan_id, exercise, k, b in rows}
     prior_h = _stream("surge_prior_hours")
-    for key, group in places.items():
+    out: dict[tuple[int, bool], tuple[int, str | None]] = {}
+    for key in places:
         k, before = counts.get(key, (0, 0))
+        out[key] = (k, None)
         if k < _stream("surge_min_count"):
             continue
         rate = (before + _stream("surge_prior_rate_per_hour") * prior_h) / (base_hours + prior_h)
@@ -386,21 +433,15 @@ def _surges_check(new) -> None:
         p = poisson_sf(k, expected)
         if p >= _stream("surge_alpha"):
             continue
-        kelurahan = group[0][0].kelurahan
         reason = _("%(k)d laporan di %(w)s dalam %(m)d menit; biasanya %(e).1f (p = %(p).1e)") % {
             "k": k,
-            "w": kelurahan.name,
+            "w": places[key],
             "m": int(window.total_seconds() // 60),
             "e": expected,
             "p": p,
         }
-        alert_surge_raise(
-            scores=[score for _obj, score in group],
-            kelurahan=kelurahan,
-            exercise=key[1],
-            reason=reason,
-            now=now,
-        )
+        out[key] = (k, reason)
+    return out
 
 
 def _stream(key: str):
@@ -409,15 +450,6 @@ def _stream(key: str):
 
 def _stamp(kind: str) -> str:
     return "reported_at" if kind == "incident" else "created_at"
-
-
-def _source_of(intel_id, intel_source, tip_id, tip_client, incident_reporter_id) -> str:
-    """Who a scored report came from (the informant, the tip's client, the officer)."""
-    if intel_id:
-        return f"intel-source:{intel_source.strip().lower()}"
-    if tip_id:
-        return f"tip:{tip_client}" if tip_client else f"tip-{tip_id}"
-    return f"field:{incident_reporter_id}"
 
 
 def scores_sweep(*, older_than_seconds: int | None = None, limit: int = 500) -> int:

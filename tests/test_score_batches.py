@@ -118,3 +118,64 @@ def test_the_sweep_leaves_reports_still_queued_to_the_queue(db, settings):
         assert scores_sweep() == 0  # both are queued now: nothing sent twice
     finally:
         redis.delete(SCORE_QUEUE)
+
+
+def test_the_migration_names_the_source_of_scores_made_before_it(db, personas):
+    """0010 fills EwScore.source for existing scores as scoring now stores it."""
+    import importlib
+
+    from django.apps import apps
+
+    from incidents.models import Incident
+
+    reference_load()
+    kel = Kelurahan.objects.get(name="Metro")
+    tips = [
+        Tip.objects.create(text=TENSE, kelurahan=kel, client_hash="abc"),
+        Tip.objects.create(text=TENSE, kelurahan=kel),
+    ]
+    incident = Incident.objects.create(
+        type="bentrok",
+        occurred_at=timezone.now(),
+        kelurahan=kel,
+        description=TENSE,
+        reporter=personas["lapangan"],
+        verify_due_at=timezone.now(),
+    )
+    reports_score([("tip", tips[0].pk), ("tip", tips[1].pk), ("incident", incident.pk)])
+    stored = dict(EwScore.objects.values_list("pk", "source"))
+    assert set(stored.values()) == {
+        "tip:abc",
+        f"tip-{tips[1].pk}",
+        f"field:{personas['lapangan'].pk}",
+    }
+    EwScore.objects.update(source="")
+    migration = importlib.import_module("incidents.migrations.0010_ewscore_source")
+    migration.fill_source(apps, None)
+    assert dict(EwScore.objects.values_list("pk", "source")) == stored
+
+
+def test_a_busy_place_is_recounted_every_few_seconds_and_joins_its_surge_between(db):
+    """A place with SURGE_RECOUNT_MIN reports in the window is not recounted within
+    SURGE_RECOUNT_SECONDS: its last result stands and the new reports join its surge alert."""
+    import time
+
+    from incidents import scoring
+
+    reference_load()
+    kel = Kelurahan.objects.get(name="Metro")
+    key = (kel.pk, False)
+    tips = [Tip.objects.create(text=TENSE, kelurahan=kel, client_hash=f"b{i}") for i in range(2)]
+    busy = (time.monotonic(), scoring.SURGE_RECOUNT_MIN, "1200 laporan di Metro dalam 60 menit")
+    scoring._surge_seen[key] = busy
+    try:
+        reports_score([("tip", t.pk) for t in tips])
+        surge = Alert.objects.get(kind="surge")
+        assert surge.reasons == [busy[2]] and surge.scores.count() == 2
+        assert scoring._surge_seen[key] == busy  # not recounted
+        # Later than SURGE_RECOUNT_SECONDS: counted again (two reports here: no surge now).
+        scoring._surge_seen[key] = (busy[0] - 60, *busy[1:])
+        reports_score([("tip", Tip.objects.create(text=TENSE, kelurahan=kel).pk)])
+        assert scoring._surge_seen[key][1:] == (3, None)
+    finally:
+        scoring._surge_seen.pop(key, None)

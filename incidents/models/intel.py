@@ -159,10 +159,16 @@ class EwScore(models.Model):
     )
     report_at = models.DateTimeField(null=True, blank=True)
     is_exercise = models.BooleanField(default=False)
+    # Who reported it (the informant, the tip's client, the officer), as corroboration compares
+    # sources: "intel-source:<name>", "tip:<client hash>" (or "tip-<id>"), "field:<user id>".
+    source = models.CharField(max_length=220, blank=True, default="")
 
     class Meta:
         ordering = ["-scored_at", "-id"]
-        indexes = [models.Index(fields=["kelurahan", "report_at"], name="ew_kelurahan_time")]
+        # Corroboration and the surge test read one place's scores, real or exercise, by time.
+        indexes = [
+            models.Index(fields=["kelurahan", "is_exercise", "report_at"], name="ew_place_time")
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["intel", "engine_version"],
