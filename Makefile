@@ -11,7 +11,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://root@127.0.0.1:5432/sispam
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/9
 
-.PHONY: run test fuzz install lint format messages check-deploy clean
+.PHONY: run test fuzz install lint format messages check-deploy clean backup restore
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)."; exit 1; }
@@ -54,6 +54,15 @@ fuzz: $(STAMP)
 	DATABASE_URL="$(TEST_DATABASE_URL)" REDIS_URL="$(TEST_REDIS_URL)" DEBUG=1 \
 		FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_COVERAGE=1 FUZZ_ALL_ROLES=1 \
 		$(PY) -m pytest tests/test_schema_fuzz.py -p no:timeout $(PYTEST_ARGS)
+
+# A backup of the database and the evidence files (core/backup.py; docs/operations-runbook.md).
+backup: $(STAMP)
+	$(PY) manage.py backup
+
+# make restore FILE=var/backups/sispam-backup-....tar.gz (replaces the current data).
+restore: $(STAMP)
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=path/to/sispam-backup-....tar.gz"; exit 2; }
+	$(PY) manage.py restore "$(FILE)" --yes
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -80,6 +80,8 @@ ADMIN_ROLE_MODELS = [
     ("operations", "electionphase"),
     ("personnel", "unit"),
     ("incidents", "ewconfig"),
+    # Reports whose scoring kept failing: the error and the re-queue, never the report itself.
+    ("incidents", "scoringfailure"),
 ]
 
 

@@ -5,6 +5,7 @@ import socket
 from celery import shared_task
 from django.utils import timezone
 
+from core.backup import backup_create
 from core.models import WorkerHeartbeat
 from core.realtime import push_queue_drain, realtime_send
 
@@ -27,3 +28,10 @@ def push_event(group: str, event: dict) -> None:
 def push_drain() -> int:
     """Send the events web requests queued after commit (see core.realtime)."""
     return push_queue_drain()
+
+
+@shared_task(name="core.tasks.backup_daily", ignore_result=True, time_limit=3600)
+def backup_daily() -> str:
+    """The nightly backup (02:00 WIB by beat): database and evidence, the newest BACKUP_KEEP
+    kept (core.backup)."""
+    return str(backup_create())

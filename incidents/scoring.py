@@ -14,18 +14,27 @@ import logging
 import time
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import realtime
 from core.queue import BatchQueue, task_delay
+from core.services import audit_record
 from incidents.alerts import alert_raise, alert_surge_raise
 from incidents.ew import Config, Engine, Report, default_config
 from incidents.ew.engine import default_engine
 from incidents.ew.stream import poisson_sf
-from incidents.models import AlertLevel, EwConfig, EwScore, Incident, IntelReport, Tip
+from incidents.models import (
+    AlertLevel,
+    EwConfig,
+    EwScore,
+    Incident,
+    IntelReport,
+    ScoringFailure,
+    Tip,
+)
 from operations.models import ElectionPhase, Tps
 
 log = logging.getLogger(__name__)
@@ -105,14 +114,84 @@ def score_queue_drain() -> int:
         items = list(dict.fromkeys(tuple(json.loads(raw)) for raw in raws))
         try:
             reports_score(items)
-        except Exception:  # one bad report must not hold up the rest: one by one, then the sweep
+        except OUTAGES:
+            # The database (or broker) is away: nothing is recorded; the sweep scores them
+            # when it returns.
+            log.warning("scoring a batch of %d met an outage; the sweep will", len(items))
+        except Exception:  # one bad report must not hold up the rest: one by one
             log.exception("scoring a batch of %d failed; scoring them one by one", len(items))
             for kind, pk in items:
-                try:
-                    report_score(kind=kind, pk=pk)
-                except Exception:
-                    log.exception("scoring %s %s failed; the sweep will try again", kind, pk)
+                report_score_guarded(kind=kind, pk=pk)
         done += len(items)
+
+
+OUTAGES = (OperationalError, InterfaceError)
+
+
+def report_score_guarded(*, kind: str, pk: int, retry: bool = False) -> EwScore | None:
+    """Score one report; if its scoring raises (a poison report, not an outage: those raise
+    on to the caller's retry), record the failure and retry it later with backoff, or after
+    EW_SCORE_MAX_ATTEMPTS leave it failed for the administrator (ScoringFailure). `retry`: this
+    is such a retry (or a re-queue by hand); success then resolves the failure."""
+    try:
+        score = report_score(kind=kind, pk=pk)
+    except OUTAGES:
+        raise
+    except Exception as exc:
+        log.exception("scoring %s %s failed", kind, pk)
+        score_failure_record(kind=kind, pk=pk, error=f"{type(exc).__name__}: {exc}"[:2000])
+        return None
+    if retry:
+        ScoringFailure.objects.filter(
+            kind=kind, report_id=pk, engine_version=engine_version()
+        ).exclude(status=ScoringFailure.Status.RESOLVED).update(
+            status=ScoringFailure.Status.RESOLVED, updated_at=timezone.now()
+        )
+    return score
+
+
+def score_failure_record(*, kind: str, pk: int, error: str) -> ScoringFailure:
+    """Count one more failed attempt; schedule the next (doubling delay) or give up."""
+    with transaction.atomic():
+        failure, _created = ScoringFailure.objects.select_for_update().get_or_create(
+            kind=kind, report_id=pk, engine_version=engine_version()
+        )
+        if failure.status == ScoringFailure.Status.RESOLVED:
+            failure.attempts = 0  # it broke again (another delivery): count afresh
+        failure.attempts += 1
+        failure.error = error
+        gave_up = failure.attempts >= settings.EW_SCORE_MAX_ATTEMPTS
+        failure.status = ScoringFailure.Status.FAILED if gave_up else ScoringFailure.Status.RETRYING
+        failure.save()
+    if not gave_up:
+        delay = settings.EW_SCORE_RETRY_SECONDS * 2 ** (failure.attempts - 1)
+        try:
+            task_delay(
+                "incidents.tasks.score_retry",
+                kind,
+                pk,
+                eta=timezone.now() + dt.timedelta(seconds=delay),
+            )
+        except Exception:  # broker away: the failure row stands; the sweep retries it
+            log.warning("could not schedule the retry of %s %s", kind, pk)
+    return failure
+
+
+def score_failure_requeue(*, failure: ScoringFailure, by) -> None:
+    """The administrator re-queues a failed report: its attempts start again and it is scored
+    now (in a worker); audited."""
+    ScoringFailure.objects.filter(pk=failure.pk).update(
+        status=ScoringFailure.Status.REQUEUED, attempts=0, updated_at=timezone.now()
+    )
+    audit_record(
+        actor=by,
+        action="ew.requeue",
+        obj=failure,
+        changes={"status": [failure.status, ScoringFailure.Status.REQUEUED]},
+    )
+    transaction.on_commit(
+        lambda: task_delay("incidents.tasks.score_retry", failure.kind, failure.report_id)
+    )
 
 
 def _reports_load(items) -> dict[tuple[str, int], object]:
@@ -477,9 +556,13 @@ def scores_sweep(*, older_than_seconds: int | None = None, limit: int = 500) -> 
     pending = []
     for kind, model in KINDS.items():
         stamp = _stamp(kind)
+        failed = ScoringFailure.objects.filter(
+            kind=kind, engine_version=version, status=ScoringFailure.Status.FAILED
+        ).values("report_id")
         pks = (
             model.objects.filter(**{f"{stamp}__lt": cutoff, f"{stamp}__gte": oldest})
             .exclude(scores__engine_version=version)
+            .exclude(pk__in=failed)  # left for the administrator (ScoringFailure)
             .order_by(stamp)
             .values_list("pk", flat=True)[:limit]
         )

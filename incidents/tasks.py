@@ -8,7 +8,7 @@ from django.db import InterfaceError, OperationalError
 from incidents.alerts import alerts_escalate_unacknowledged
 from incidents.learning import ew_training_execute
 from incidents.models import EwTrainingRun
-from incidents.scoring import report_score, score_queue_drain, scores_sweep
+from incidents.scoring import report_score_guarded, score_queue_drain, scores_sweep
 from incidents.services import incident_escalate_overdue
 from incidents.tps_returns import tps_returns_flag_overdue
 
@@ -38,8 +38,28 @@ def flag_tps_overdue() -> int:
     time_limit=30,
 )
 def score_report(kind: str, pk: int) -> None:
-    """Score one report (idempotent per engine version; a duplicate delivery changes nothing)."""
-    report_score(kind=kind, pk=pk)
+    """Score one report (idempotent per engine version; a duplicate delivery changes nothing).
+    An outage is retried by Celery; a report whose scoring raises is recorded and retried with
+    backoff (incidents.scoring.report_score_guarded)."""
+    report_score_guarded(kind=kind, pk=pk)
+
+
+@shared_task(
+    name="incidents.tasks.score_retry",
+    ignore_result=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    retry_backoff_max=60,
+    max_retries=8,
+    soft_time_limit=20,
+    time_limit=30,
+)
+def score_retry(kind: str, pk: int) -> None:
+    """Try again a report whose scoring failed (scheduled with backoff, or re-queued by the
+    administrator); success resolves its ScoringFailure."""
+    report_score_guarded(kind=kind, pk=pk, retry=True)
 
 
 @shared_task(

@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 from celery.signals import (
     task_postrun,
     task_prerun,
@@ -39,6 +40,8 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
     },
     "command-exercise-sweep": {"task": "command.tasks.exercise_sweep", "schedule": 15.0},
+    # In CELERY_TIMEZONE (Asia/Jakarta): 02:00 WIB, the quietest hour.
+    "backup-daily": {"task": "core.tasks.backup_daily", "schedule": crontab(hour=2, minute=0)},
 }
 
 

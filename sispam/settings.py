@@ -39,6 +39,11 @@ try:
     ALERT_ACK_MINUTES = env.env_int("ALERT_ACK_MINUTES", 5, minimum=1)
     EW_SWEEP_SECONDS = env.env_int("EW_SWEEP_SECONDS", 30, minimum=1)
     EW_SWEEP_WINDOW_HOURS = env.env_int("EW_SWEEP_WINDOW_HOURS", 24, minimum=1)
+    BACKUP_DIR = Path(env.env_str("BACKUP_DIR", str(BASE_DIR / "var" / "backups")))
+    BACKUP_KEEP = env.env_int("BACKUP_KEEP", 14, minimum=1)
+    DASHBOARD_QUIET_SECONDS = env.env_int("DASHBOARD_QUIET_SECONDS", 20, minimum=1)
+    EW_SCORE_MAX_ATTEMPTS = env.env_int("EW_SCORE_MAX_ATTEMPTS", 3, minimum=1)
+    EW_SCORE_RETRY_SECONDS = env.env_int("EW_SCORE_RETRY_SECONDS", 30, minimum=1)
     EW_BACKTEST_MAX_MINUTES = env.env_int("EW_BACKTEST_MAX_MINUTES", 60, minimum=1)
     EW_CORPUS_DIR = Path(
         env.env_str("EW_CORPUS_DIR", str(BASE_DIR / "tests" / "data" / "ew_corpus"))

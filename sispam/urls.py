@@ -73,6 +73,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", core_views.password_change, name="password-change"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("komando/", views_home.landing_komando, name="landing-komando"),
     path("intel/", views_home.landing_intel, name="landing-intel"),

@@ -186,3 +186,23 @@ def test_the_liaison_sees_statuses_and_election_incidents_on_a_map_and_can_print
     page.emulate_media(media="print")
     page.screenshot(path=str(SHOTS / "liaison-print.png"), full_page=True)
     assert page.errors == []
+
+
+def test_an_alert_whose_push_was_lost_still_shows_on_a_connected_screen(
+    transactional_db, browser, django_db_blocker
+):
+    """The socket stays open but the push never comes (the channel layer lost it): after
+    DASHBOARD_QUIET_SECONDS of silence the page asks for alerts above the newest it knows."""
+    call_command("seed_demo", "--allow-production", verbosity=0)
+    server = start_asgi_server(stack_env(DASHBOARD_QUIET_SECONDS="2"))
+    try:
+        page = login(browser, server.url, "komando")
+        wait_connected(page)
+        lost = Alert.objects.create(  # written without a push: as if Redis lost it
+            kind="report", level="merah", title="Ancaman di Metro (push hilang)", dedup_key="lost"
+        )
+        page.wait_for_selector(f'#alert-feed li.feed-item[data-id="{lost.pk}"]', timeout=10_000)
+        assert page.locator("#ws-state").get_attribute("data-state") == "connected"
+        assert not page.errors, page.errors
+    finally:
+        server.stop()

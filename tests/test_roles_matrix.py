@@ -197,7 +197,8 @@ def samples(personas, settings, tmp_path):
 
 
 def test_each_role_gets_what_the_matrix_says(samples, client_for):
-    """Every route, every column; all mismatches are listed together."""
+    """Every route, every column, each answer with the security headers; all mismatches are
+    listed together."""
     clients = {c: client_for(None if c == "anonymous" else c) for c in COLUMNS}
     wrong = []
     for route in sorted(MATRIX):
@@ -215,7 +216,29 @@ def test_each_role_gets_what_the_matrix_says(samples, client_for):
                 ok = response.status_code == int(expected)
             if not ok:
                 wrong.append(f"GET {path} as {column}: {response.status_code}, expected {expected}")
+            missing = _security_headers_missing(response)
+            if missing:
+                wrong.append(f"GET {path} as {column}: no {', '.join(missing)}")
     assert wrong == []
+
+
+# Every answer, page or API, allowed or refused (issue #15): no third-party origin, no framing,
+# no MIME sniffing, no referrer to other sites.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": ("default-src 'self'", "frame-ancestors 'none'", "object-src"),
+    "X-Content-Type-Options": ("nosniff",),
+    "X-Frame-Options": ("DENY",),
+    "Referrer-Policy": ("same-origin",),
+    "Cross-Origin-Opener-Policy": ("same-origin",),
+}
+
+
+def _security_headers_missing(response) -> list[str]:
+    return [
+        name
+        for name, parts in SECURITY_HEADERS.items()
+        if not all(part in response.headers.get(name, "") for part in parts)
+    ]
 
 
 def test_a_user_without_a_role_is_refused_everywhere_but_the_open_pages(db, client):

@@ -12,6 +12,7 @@ from incidents.models.intel import (
     EwTrainingRun,
     IntelField,
     IntelReport,
+    ScoringFailure,
     Tip,
 )
 from incidents.models.reports import (
@@ -57,6 +58,7 @@ __all__ = [
     "IncidentType",
     "IntelField",
     "IntelReport",
+    "ScoringFailure",
     "Tip",
     "TpsReturn",
     "UseOfForce",

@@ -302,3 +302,40 @@ class EwBacktest(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"backtest {self.config_id} vs {self.against}"
+
+
+class ScoringFailure(models.Model):
+    """A report whose scoring raised (not a database or broker outage: those are retried until
+    they pass). It is retried with backoff SCORE_MAX_ATTEMPTS times, then left `failed` with its
+    error for the administrator, who re-queues it by hand (admin action); the beat sweep skips a
+    failed report, so it never holds the others back or loops forever."""
+
+    class Status(models.TextChoices):
+        RETRYING = "retrying", _("dicoba lagi")
+        FAILED = "failed", _("gagal")
+        REQUEUED = "requeued", _("diantrekan ulang")
+        RESOLVED = "resolved", _("berhasil dinilai")
+
+    kind = models.CharField(_("jenis laporan"), max_length=10)
+    report_id = models.PositiveBigIntegerField(_("nomor laporan"))
+    engine_version = models.CharField(_("versi mesin"), max_length=40)
+    attempts = models.PositiveSmallIntegerField(_("percobaan"), default=0)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.RETRYING
+    )
+    error = models.TextField(_("galat terakhir"), blank=True)
+    first_failed_at = models.DateTimeField(_("gagal pertama"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("diperbarui"), auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        verbose_name = _("kegagalan penilaian")
+        verbose_name_plural = _("kegagalan penilaian")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "report_id", "engine_version"], name="ew_failure_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.report_id} ({self.status})"

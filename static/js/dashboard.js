@@ -270,6 +270,27 @@
     }
   }
 
+  // ---- a quiet stream is checked: an alert whose push was lost still shows ----
+  // The socket may stay open while a push is lost (the channel layer restarted between the
+  // worker and this server). After quietSeconds without a message, one cheap query asks for
+  // alerts above the newest this page knows. Pongs do not count: they come from this server
+  // itself, not through the channel layer a lost push went missing in.
+  var heardAt = Date.now();
+  var quietMs = (config.quietSeconds || 20) * 1000;
+  function quietCheck() {
+    if (catchingUp || !socket || socket.readyState !== 1 || Date.now() - heardAt < quietMs) {
+      return;
+    }
+    heardAt = Date.now();
+    getAll(config.alertsUrl + "?since=" + lastId + "&page_size=50", [])
+      .then(function (missed) {
+        missed.forEach(function (a) { upsertAlert(a, { missed: true, fresh: true }); });
+        if (missed.length) { updateCount(); scheduleRefresh(); }
+      })
+      .catch(function () { /* the next quiet tick tries again */ });
+  }
+  setInterval(quietCheck, 1000);
+
   function connect() {
     setState(dropped ? "offline" : "connecting");
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
@@ -289,6 +310,7 @@
     socket.onmessage = function (message) {
       var ev = JSON.parse(message.data);
       if (ev.type === "pong") { clearTimeout(pongDue); return; }
+      heardAt = Date.now();
       handle(ev);
     };
     socket.onclose = function (event) {
