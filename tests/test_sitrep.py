@@ -9,7 +9,6 @@ import json
 import uuid
 from collections import Counter
 
-import factory
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -30,33 +29,13 @@ from incidents.services import (
 from incidents.tps_returns import tps_return_create
 from operations.models import Kelurahan, Tps
 from operations.reference import reference_load
-from personnel.models import BkoContingent, Officer, OfficerStatus, Unit, UnitKind
+from personnel.models import BkoContingent, Officer, UnitKind
+from tests.factories import OfficerFactory, UnitFactory
 
 WIB = timezone.get_default_timezone()
 START = dt.datetime(2024, 2, 14, 0, 0, tzinfo=WIB)
 END = START + dt.timedelta(days=1)
 QUERY = {"dari": "2024-02-14T00:00", "sampai": "2024-02-15T00:00"}
-
-
-class UnitFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Unit
-
-    code = factory.Sequence(lambda n: f"unit-{n}")
-    name = factory.Sequence(lambda n: f"Sat Uji {n}")
-    kind = UnitKind.SAT
-
-
-class OfficerFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Officer
-
-    nrp = factory.Sequence(lambda n: f"{87050000 + n}")
-    name = factory.Faker("name", locale="id_ID")
-    rank = 8
-    unit = factory.SubFactory(UnitFactory)
-    phone = factory.Sequence(lambda n: f"+62812{5550000 + n}")
-    status = OfficerStatus.SIAGA
 
 
 def at(hours: float) -> dt.datetime:
