@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from command.sitrep import Sitrep, when_text
+from core import palette
 from core.csv_io import csv_cell_safe, csv_writer
 
 
@@ -314,7 +315,9 @@ def sitrep_pdf(report: Sitrep) -> bytes:
     styles = getSampleStyleSheet()
     body, small = styles["BodyText"], styles["BodyText"].clone("small", fontSize=8, leading=10)
     marking_colour = (
-        colors.HexColor("#b3261e") if not report.partner else colors.HexColor("#0b3a6e")
+        colors.HexColor(palette.LEVELS["merah"])
+        if not report.partner
+        else colors.HexColor(palette.BRAND)
     )
     # The canvas draws plain strings (no markup): encoded for the font, not escaped.
     plain_marking = _font_safe(report.marking)
@@ -349,7 +352,7 @@ def sitrep_pdf(report: Sitrep) -> bytes:
             self.setFont("Helvetica-Bold", 11)
             self.drawCentredString(width / 2, height - 12 * mm, plain_marking)
             self.drawCentredString(width / 2, 8 * mm, plain_marking)
-            self.setFillColor(colors.HexColor("#5c6672"))
+            self.setFillColor(colors.HexColor(palette.MUTED))
             self.setFont("Helvetica", 8)
             self.drawString(18 * mm, 14 * mm, footer)
             self.drawRightString(

@@ -18,11 +18,6 @@
   query.delete("dinding");
   var opsMap = null;
 
-  function csrf() {
-    var m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    return m ? decodeURIComponent(m[1]) : "";
-  }
-
   function qs() { return query.toString(); }
 
   // ---- counters, plots and map, refreshed in place ----
@@ -193,7 +188,7 @@
     fetch(config.alertsUrl + li.dataset.id + "/" + button.dataset.act + "/", {
       method: "POST",
       credentials: "same-origin",
-      headers: { "X-CSRFToken": csrf(), "Content-Type": "application/json" },
+      headers: { "X-CSRFToken": Sispam.csrf(), "Content-Type": "application/json" },
       body: "{}"
     }).then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
       .then(function (a) { upsertAlert(a); scheduleRefresh(); })

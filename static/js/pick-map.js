@@ -14,7 +14,7 @@
 
   function place(latlng) {
     if (pin) { pin.setLatLng(latlng); } else {
-      pin = L.circleMarker(latlng, { radius: 9, color: "#b3261e", weight: 3, fillOpacity: 0.6 });
+      pin = L.circleMarker(latlng, { radius: 9, color: Sispam.colour("merah"), weight: 3, fillOpacity: 0.6 });
       pin.addTo(map);
     }
     form.elements.lat.value = latlng.lat.toFixed(6);
@@ -28,7 +28,7 @@
     map = L.map(box, { zoomControl: true }).setView(data.centre, 13);
     if (data.tiles) { L.tileLayer(data.tiles, { maxZoom: 19 }).addTo(map); }
     data.kelurahan.forEach(function (k) {
-      L.circleMarker([k.lat, k.lon], { radius: 4, color: "#0b3a6e", weight: 1, interactive: false })
+      L.circleMarker([k.lat, k.lon], { radius: 4, color: Sispam.colour("brand"), weight: 1, interactive: false })
         .bindTooltip(k.name, { permanent: !data.tiles, direction: "top", className: "kel-label" })
         .addTo(map);
     });

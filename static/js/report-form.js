@@ -19,12 +19,6 @@
     statusEl.textContent = text;
     statusEl.className = "send-status " + (kind || "");
   }
-  function csrf() {
-    var m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    if (m) { return decodeURIComponent(m[1]); }
-    var input = form.querySelector("input[name=csrfmiddlewaretoken]");
-    return input ? input.value : "";
-  }
   function newKey() {
     if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
     return "k-" + Date.now() + "-" + Math.random().toString(16).slice(2);
@@ -96,7 +90,7 @@
     data.append("photo", files[index]);
     return fetch(form.dataset.api + incidentId + "/photos/", {
       method: "POST", body: data, credentials: "same-origin",
-      headers: { "X-CSRFToken": csrf() }
+      headers: { "X-CSRFToken": Sispam.csrf(form) }
     }).then(function (r) {
       if (r.status >= 500) { throw new Error("photo " + r.status); }
       return uploadPhotos(incidentId, files, index + 1);
@@ -128,7 +122,7 @@
         "Content-Type": "application/json",
         "Accept": "application/json",
         "Idempotency-Key": draft.key,
-        "X-CSRFToken": csrf()
+        "X-CSRFToken": Sispam.csrf(form)
       },
       body: payload(draft.data)
     }).then(function (r) {

@@ -6,12 +6,12 @@
 (function () {
   "use strict";
 
-  var CATEGORY = { kurang_rawan: "#1e7b34", rawan: "#c77700", sangat_rawan: "#b3261e", khusus: "#6a1b9a" };
-  var STATUS = {
-    belum_dibuka: "#8a939e", dibuka: "#3b82c4", pemungutan: "#0b3a6e",
-    penghitungan: "#c77700", selesai: "#1e7b34", dikirim: "#0f5132"
-  };
-  var COLOUR = { hijau: "#1e7b34", kuning: "#d9a400", merah: "#b3261e" };
+  // The one palette, from the stylesheet (static/js/sispam-common.js).
+  var CATEGORY = Sispam.categories();
+  var STATUS = Sispam.statuses();
+  var COLOUR = Sispam.levels();
+  var EXERCISE = Sispam.colour("exercise");
+  var BRAND = Sispam.colour("brand");
   var SEVERITY = { hijau: 1, kuning: 2, merah: 3, kurang_rawan: 1, rawan: 2, sangat_rawan: 3, khusus: 2 };
 
   function text(tag, value, cls) {
@@ -145,7 +145,7 @@
         key: function (p) { return p.colour; },
         style: function (p) {
           return {
-            radius: 8, color: p.exercise ? "#6a1b9a" : "#111", weight: 2, dashArray: p.exercise ? "3 3" : null,
+            radius: 8, color: p.exercise ? EXERCISE : "#111", weight: 2, dashArray: p.exercise ? "3 3" : null,
             fillColor: COLOUR[p.colour] || "#555", fillOpacity: 0.9
           };
         },
@@ -197,8 +197,8 @@
       posts.clearLayers();
       list.forEach(function (p) {
         var share = p.required ? p.assigned / p.required : 1;
-        var fill = share >= 1 ? "#1e7b34" : (share > 0 ? "#d9a400" : "#b3261e");
-        L.circleMarker([p.lat, p.lon], { radius: 5, color: "#0b3a6e", weight: 2, fillColor: fill, fillOpacity: 0.9 })
+        var fill = share >= 1 ? COLOUR.hijau : (share > 0 ? COLOUR.kuning : COLOUR.merah);
+        L.circleMarker([p.lat, p.lon], { radius: 5, color: BRAND, weight: 2, fillColor: fill, fillOpacity: 0.9 })
           .bindPopup(box([t.post + ": " + p.name, t.strength + ": " + p.assigned + "/" + p.required]))
           .addTo(posts);
       });
