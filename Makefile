@@ -11,7 +11,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://root@127.0.0.1:5432/sispam
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/9
 
-.PHONY: run test fuzz install lint format messages check-deploy clean backup restore
+.PHONY: run test fuzz install lint format messages check-deploy clean backup restore vendor
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)."; exit 1; }
@@ -54,6 +54,16 @@ fuzz: $(STAMP)
 	DATABASE_URL="$(TEST_DATABASE_URL)" REDIS_URL="$(TEST_REDIS_URL)" DEBUG=1 \
 		FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_COVERAGE=1 FUZZ_ALL_ROLES=1 \
 		$(PY) -m pytest tests/test_schema_fuzz.py -p no:timeout $(PYTEST_ARGS)
+
+# Front-end libraries from npm, pinned in package.json / package-lock.json, copied into
+# static/vendor/ (committed: make run and the tests need no npm). Run after changing a pin.
+HTMX_VERSION := $(shell python3 -c "import json;print(json.load(open('package.json'))['devDependencies']['htmx.org'])")
+vendor:
+	npm ci --ignore-scripts --no-audit --no-fund
+	mkdir -p static/vendor/htmx
+	rm -f static/vendor/htmx/htmx-*.min.js
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/htmx-$(HTMX_VERSION).min.js
+	cp node_modules/htmx.org/LICENSE static/vendor/htmx/LICENSE
 
 # A backup of the database and the evidence files (core/backup.py; docs/operations-runbook.md).
 backup: $(STAMP)

@@ -158,6 +158,8 @@ def test_the_feed_survives_the_server_dropping_the_websocket_and_shows_what_it_m
         wait_connected(page)
         page.wait_for_selector("#alert-feed li.feed-item.missed", timeout=5_000)
         assert page.locator("#alert-feed li.feed-item.missed").count() == 2
+        # The note comes after the open list is read again (the catch-up's second request).
+        page.wait_for_selector("#feed-missed:not([hidden])", timeout=5_000)
         assert page.locator("#feed-missed").is_visible()
         assert "2" in page.locator("#feed-missed").inner_text()
     finally:

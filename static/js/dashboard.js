@@ -23,14 +23,19 @@
   // ---- counters, plots and map, refreshed in place ----
   var refreshTimer = null;
   function refreshPanel() {
-    return fetch(config.panelUrl + "?" + qs(), { credentials: "same-origin" })
-      .then(function (r) {
-        if (r.redirected) { window.location.reload(); return Promise.reject("signed out"); }
-        return r.ok ? r.text() : Promise.reject(r.status);
-      })
-      .then(function (html) { panel.innerHTML = html; })
+    // A partial update through htmx (static/vendor/htmx): the panel's HTML from the server,
+    // swapped in place. An error answer is not swapped (what is shown stays; the next tick
+    // tries again); a session that ended comes back as the login page: reload to it.
+    return htmx.ajax("GET", config.panelUrl + "?" + qs(), { target: panel, swap: "innerHTML" })
       .catch(function () { /* keep what is shown; the next tick tries again */ });
   }
+  panel.addEventListener("htmx:beforeSwap", function (evt) {
+    var url = evt.detail.xhr.responseURL || "";
+    if (url.indexOf("/accounts/login/") !== -1) {
+      evt.detail.shouldSwap = false;
+      window.location.reload();
+    }
+  });
   function refreshMap() {
     if (!opsMap) { return Promise.resolve(); }
     return opsMap.load(qs()).catch(function () { /* next tick */ });
