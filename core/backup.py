@@ -65,6 +65,17 @@ def _run(cmd: list[str], env: dict[str, str]) -> None:
         raise BackupError(f"{cmd[0]} failed: {done.stderr.strip()[-800:]}")
 
 
+def _sqlite_copy(source: Path, target: Path) -> None:
+    """A consistent copy of one SQLite database onto another (SQLite's backup API)."""
+    src, dst = sqlite3.connect(str(source)), sqlite3.connect(str(target))
+    try:
+        with dst:
+            src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+
+
 def _dump_database(target: Path) -> str:
     db = settings.DATABASES["default"]
     if db["ENGINE"] == "django.db.backends.postgresql":
@@ -73,12 +84,7 @@ def _dump_database(target: Path) -> str:
               str(target), *args], env)  # fmt: skip
         return "postgresql"
     if db["ENGINE"] == "django.db.backends.sqlite3":
-        source = sqlite3.connect(str(db["NAME"]))
-        copy = sqlite3.connect(str(target))
-        with copy:
-            source.backup(copy)
-        copy.close()
-        source.close()
+        _sqlite_copy(Path(db["NAME"]), target)
         return "sqlite"
     raise BackupError(f"no backup for the database engine {db['ENGINE']}")
 
@@ -173,11 +179,6 @@ def _restore_database(dump: Path, vendor: str) -> None:
         _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges",
               "--single-transaction", *args, str(dump)], env)  # fmt: skip
     elif vendor == "sqlite" and db["ENGINE"] == "django.db.backends.sqlite3":
-        source = sqlite3.connect(str(dump))
-        target = sqlite3.connect(str(db["NAME"]))
-        with target:
-            source.backup(target)
-        target.close()
-        source.close()
+        _sqlite_copy(dump, Path(db["NAME"]))
     else:
         raise BackupError(f"a {vendor} backup cannot be restored into {db['ENGINE']}")

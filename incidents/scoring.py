@@ -326,7 +326,7 @@ def report_build(kind: str, obj, batch: _Batch | None = None) -> Report:
     """The engine's view of a saved report, with its place's vulnerability and the phase."""
     if batch is None:
         batch = _Batch({(kind, obj.pk): obj})
-    when = getattr(obj, "reported_at", None) or obj.created_at
+    when = _when(kind, obj)
     weight, label = batch.phase(when)
     kelurahan = obj.kelurahan.name if obj.kelurahan_id else None
     common = {

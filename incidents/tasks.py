@@ -12,6 +12,20 @@ from incidents.scoring import report_score_guarded, score_queue_drain, scores_sw
 from incidents.services import incident_escalate_overdue
 from incidents.tps_returns import tps_returns_flag_overdue
 
+# Scoring one report (first delivery or a retry): an outage is retried by Celery with backoff,
+# a lost worker gives the message back.
+SCORE_ONE = {
+    "ignore_result": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": True,
+    "retry_backoff_max": 60,
+    "max_retries": 8,
+    "soft_time_limit": 20,
+    "time_limit": 30,
+}
+
 
 @shared_task(name="incidents.tasks.escalate_overdue", ignore_result=True)
 def escalate_overdue() -> int:
@@ -25,18 +39,7 @@ def flag_tps_overdue() -> int:
     return tps_returns_flag_overdue()
 
 
-@shared_task(
-    name="incidents.tasks.score_report",
-    ignore_result=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    retry_backoff_max=60,
-    max_retries=8,
-    soft_time_limit=20,
-    time_limit=30,
-)
+@shared_task(name="incidents.tasks.score_report", **SCORE_ONE)
 def score_report(kind: str, pk: int) -> None:
     """Score one report (idempotent per engine version; a duplicate delivery changes nothing).
     An outage is retried by Celery; a report whose scoring raises is recorded and retried with
@@ -44,18 +47,7 @@ def score_report(kind: str, pk: int) -> None:
     report_score_guarded(kind=kind, pk=pk)
 
 
-@shared_task(
-    name="incidents.tasks.score_retry",
-    ignore_result=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    retry_backoff_max=60,
-    max_retries=8,
-    soft_time_limit=20,
-    time_limit=30,
-)
+@shared_task(name="incidents.tasks.score_retry", **SCORE_ONE)
 def score_retry(kind: str, pk: int) -> None:
     """Try again a report whose scoring failed (scheduled with backoff, or re-queued by the
     administrator); success resolves its ScoringFailure."""

@@ -11,13 +11,8 @@ from core.models import AuditEvent
 from operations.csv_io import tps_import
 from operations.models import Kelurahan, Tps
 from operations.reference import reference_load
-from personnel.csv_io import (
-    bko_roster_import,
-    officers_import,
-)
-from personnel.models import (
-    Officer,
-)
+from personnel.csv_io import bko_roster_import, officers_import
+from personnel.models import Officer
 from tests import test_csv_import as officers_csv
 from tests.test_csv_import import export_officers, export_tps, officer_file, tps_file
 

@@ -221,6 +221,15 @@
       });
   }
 
+  function missedSince(since, pageSize, markMissed) {
+    // Alerts raised after `since` (the alert id is the sequence) into the feed; how many.
+    return getAll(config.alertsUrl + "?since=" + since + "&page_size=" + pageSize, [])
+      .then(function (missed) {
+        missed.forEach(function (a) { upsertAlert(a, { missed: markMissed, fresh: true }); });
+        return missed.length;
+      });
+  }
+
   function catchUp(afterDrop) {
     // What was raised since the newest alert this page knows (while the link was down, or
     // between building the page and opening the socket), oldest first; then the open list
@@ -229,10 +238,9 @@
     var since = lastId;
     catchingUp = true;
     var missedCount = 0;
-    return getAll(config.alertsUrl + "?since=" + since + "&page_size=200", [])
-      .then(function (missed) {
-        missed.forEach(function (a) { upsertAlert(a, { missed: afterDrop, fresh: true }); });
-        missedCount = missed.length;
+    return missedSince(since, 200, afterDrop)
+      .then(function (count) {
+        missedCount = count;
         return getAll(config.alertsUrl + "?open=true&page_size=200", []);
       })
       .then(function (open) {
@@ -282,11 +290,8 @@
       return;
     }
     heardAt = Date.now();
-    getAll(config.alertsUrl + "?since=" + lastId + "&page_size=50", [])
-      .then(function (missed) {
-        missed.forEach(function (a) { upsertAlert(a, { missed: true, fresh: true }); });
-        if (missed.length) { updateCount(); scheduleRefresh(); }
-      })
+    missedSince(lastId, 50, true)
+      .then(function (count) { if (count) { updateCount(); scheduleRefresh(); } })
       .catch(function () { /* the next quiet tick tries again */ });
   }
   setInterval(quietCheck, 1000);
