@@ -11,6 +11,9 @@ stops at once: saving or deleting a user or a token, or changing a user's groups
 process's memory (signals below). Only what the checks need is kept (the user's column values,
 his roles): each request gets a fresh User instance, never one shared between threads.
 Session (browser) authentication is untouched.
+
+A token older than API_TOKEN_HOURS is refused (401, "token expired") and deleted, remembered
+or not: a remembered entry never outlives its token.
 """
 
 from __future__ import annotations
@@ -20,8 +23,11 @@ from time import monotonic
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import AuthenticationFailed
 
 from core.access import user_roles
 
@@ -43,10 +49,8 @@ class CachedTokenAuthentication(TokenAuthentication):
 
     def authenticate_credentials(self, key):
         ttl = settings.API_TOKEN_CACHE_SECONDS
-        if ttl <= 0:
-            return super().authenticate_credentials(key)
         now = monotonic()
-        hit = _entries.get(key)
+        hit = _entries.get(key) if ttl > 0 else None
         if hit is not None and hit[0] > now:
             _expires, names, values, roles = hit
             user = get_user_model().from_db("default", names, values)
@@ -55,11 +59,17 @@ class CachedTokenAuthentication(TokenAuthentication):
         # Unknown, expired or bad: ask the database; a bad or inactive token raises here and
         # is never remembered.
         user, token = super().authenticate_credentials(key)
+        left = (token.created - timezone.now()).total_seconds() + settings.API_TOKEN_HOURS * 3600
+        if left <= 0:
+            Token.objects.filter(key=key).delete()
+            raise AuthenticationFailed(_("Token kedaluwarsa; minta token baru."))
+        if ttl <= 0:
+            return user, token
         roles = user_roles(user)
         names = tuple(f.attname for f in user._meta.concrete_fields)
         values = tuple(getattr(user, n) for n in names)
         with _lock:
             if len(_entries) >= MAX_ENTRIES:
                 _entries.clear()
-            _entries[key] = (now + ttl, names, values, roles)
+            _entries[key] = (now + min(ttl, left), names, values, roles)
         return user, token

@@ -34,6 +34,7 @@ NAV = [
     ("landing-lapangan", _("Tugas Saya"), CAN_OPEN_FIELD_LANDING),
     ("landing-kpu", _("Status Pengamanan"), CAN_OPEN_LIAISON_VIEW),
     ("landing-admin", _("Pengelolaan"), CAN_ADMINISTER),
+    ("account-list", _("Akun"), CAN_ADMINISTER),
     ("strength", _("Kekuatan"), CAN_READ_PERSONNEL),
     ("roster", _("Personel"), CAN_READ_PERSONNEL),
     ("tps-page", _("TPS"), CAN_OPEN_TPS_PAGES),

@@ -1,9 +1,15 @@
-"""Security headers and language selection."""
+"""Security headers, language selection and the second factor's hold on a session."""
 
 from urllib.parse import urlparse
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import JsonResponse
+from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
+
+from core.second_factor import device_confirmed, second_factor_required, session_verified
 
 
 def _tile_origin() -> str:
@@ -82,3 +88,39 @@ class SyncTailMiddleware:
 
     def __call__(self, request):
         return self.get_response(request)
+
+
+class SecondFactorMiddleware:
+    """With OTP_REQUIRED on, a komando or admin signed in by password reaches nothing but the
+    second-factor pages, logout, the language switch and static files until his session holds
+    a verified TOTP device (core/second_factor.py): pages redirect there, the API answers 403
+    {"code": "otp_required"}. Token requests are not sessions: the token view asks for the code.
+    """
+
+    EXEMPT = ("/akun/faktor-kedua/", "/accounts/logout/", "/i18n/", "/healthz")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.OTP_REQUIRED and self._held(request):
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {
+                        "detail": _("Masukkan kode faktor kedua dulu (halaman masuk)."),
+                        "code": "otp_required",
+                    },
+                    status=403,
+                )
+            target = "otp-verify" if device_confirmed(request.user) else "otp-setup"
+            return redirect_to_login(request.get_full_path(), reverse(target))
+        return self.get_response(request)
+
+    def _held(self, request) -> bool:
+        path = request.path
+        if path.startswith(settings.STATIC_URL) or path.startswith(self.EXEMPT):
+            return False
+        user = request.user
+        if not user.is_authenticated or not second_factor_required(user):
+            return False
+        return not session_verified(user, request.session)

@@ -1,7 +1,9 @@
-"""Cross-cutting records: the audit trail and the workers' heartbeat."""
+"""Cross-cutting records: the audit trail, the workers' heartbeat, sessions and the answers
+kept for Idempotency-Keys."""
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -80,3 +82,52 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.hostname
+
+
+class UserSession(models.Model):
+    """A browser session someone signed in with: who, since when, from where. Kept beside
+    Django's own session row (same key) so that users and the administrator can see who is
+    signed in and end a session; the row goes at logout, when the session is ended, and is
+    ignored once Django's session has expired."""
+
+    session_key = models.CharField(max_length=40, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sispam_sessions"
+    )
+    created = models.DateTimeField(_("masuk sejak"), auto_now_add=True)
+    ip_address = models.GenericIPAddressField(_("alamat"), null=True, blank=True)
+    user_agent = models.CharField(_("peramban"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("sesi masuk")
+        verbose_name_plural = _("sesi masuk")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.created:%Y-%m-%d %H:%M}"
+
+
+class IdempotentRequest(models.Model):
+    """A write a client sent with an Idempotency-Key, and the answer it got: a retry with the
+    same key (per user) and the same body gets that answer again instead of a second write
+    (core/idempotency.py). Written in the same transaction as the write it guards."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    key = models.CharField(max_length=80)
+    # Which endpoint and object the key was used for ("dispatch.progress:12", ...).
+    scope = models.CharField(max_length=64)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("permintaan ber-Idempotency-Key")
+        verbose_name_plural = _("permintaan ber-Idempotency-Key")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotent_request_key_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"

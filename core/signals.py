@@ -1,14 +1,17 @@
 """Receivers core connects in CoreConfig.ready(): the role groups after each migrate, the
-API token memory (core.auth) emptied when a user, a token or a role changes, and the audit
-entries of failed and locked logins and of role changes."""
+API token memory (core.auth) emptied when a user, a token or a role changes, tokens revoked
+and sessions ended when a password changes or a user is deactivated (core.accounts), the
+sessions each user signs in with, and the audit entries of failed and locked logins and of role
+changes."""
 
 from axes.signals import user_locked_out
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.contrib.auth.signals import user_login_failed
-from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save, pre_save
 from rest_framework.authtoken.models import Token
 
+from core import accounts
 from core.auth import token_cache_clear
 from core.clientaddr import client_ip
 from core.services import audit_record, roles_ensure
@@ -95,5 +98,9 @@ def signals_connect() -> None:
         token_cache_clear, sender=user.groups.through, dispatch_uid="core.auth.groups"
     )
     m2m_changed.connect(_audit_roles, sender=user.groups.through, dispatch_uid="core.audit.roles")
+    pre_save.connect(accounts.user_pre_save, sender=user, dispatch_uid="core.accounts.pre")
+    post_save.connect(accounts.user_post_save, sender=user, dispatch_uid="core.accounts.post")
+    user_logged_in.connect(accounts.login_recorded, dispatch_uid="core.accounts.login")
+    user_logged_out.connect(accounts.logout_recorded, dispatch_uid="core.accounts.logout")
     user_login_failed.connect(_audit_login_failed, dispatch_uid="core.audit.login_failed")
     user_locked_out.connect(_audit_locked_out, dispatch_uid="core.audit.locked_out")

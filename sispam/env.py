@@ -4,6 +4,8 @@ No Django imports: settings.py calls these before Django is configured.
 """
 
 import os
+import secrets
+from pathlib import Path
 from urllib.parse import urlparse
 
 
@@ -79,3 +81,19 @@ def env_database_url(name: str) -> str | None:
     if parsed.scheme.startswith("postgres") and not parsed.path.strip("/"):
         raise EnvError(f"{name}={raw!r} names no database (postgres://user@host:port/NAME).")
     return raw
+
+
+def secret_key_file(path) -> str:
+    """The key kept in `path` (made with 64 random characters, mode 0600, the first time)."""
+    path = Path(path)
+    try:
+        key = path.read_text().strip()
+    except FileNotFoundError:
+        key = ""
+    if len(key) < 50:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(key + "\n")
+    return key

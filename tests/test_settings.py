@@ -59,7 +59,7 @@ def test_the_embedded_default_starts_on_sqlite_with_eager_tasks_and_memory_chann
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
-        '["django.db.backends.sqlite3", true, "channels.layers.InMemoryChannelLayer", true, true]'
+        '["django.db.backends.sqlite3", true, "channels.layers.InMemoryChannelLayer", true, false]'
     )
     check = run_with({"DATABASE_URL": None, "REDIS_URL": None, "DEBUG": None})
     assert check.returncode == 0, check.stderr
