@@ -29,7 +29,6 @@ from sispam.stack import UVICORN_OPTIONS
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 LOGS = ROOT / "var" / "bench"
-PG_ADMIN_DSN = "host=127.0.0.1 port=5432 user=root dbname=postgres"
 
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -61,6 +60,8 @@ class BenchDatabase:
     host: str = "127.0.0.1"
     port: int = 5432
     user: str = "root"
+    # The fault drill runs its own PostgreSQL cluster and redis-server on free ports.
+    redis_port: int = 6379
 
     @property
     def url(self) -> str:
@@ -72,11 +73,15 @@ class BenchDatabase:
 
     @property
     def redis_url(self) -> str:
-        return f"redis://127.0.0.1:6379/{self.redis_db}"
+        return f"redis://127.0.0.1:{self.redis_port}/{self.redis_db}"
+
+    @property
+    def admin_dsn(self) -> str:
+        return f"host={self.host} port={self.port} user={self.user} dbname=postgres"
 
     def recreate(self) -> None:
         """Drop (closing any connection left by an earlier, killed run) and create it again."""
-        with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+        with psycopg.connect(self.admin_dsn, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{self.name}"')
         redis.Redis.from_url(self.redis_url).flushdb()
@@ -95,6 +100,9 @@ class BenchDatabase:
                 "DEBUG": "0",
                 "SECRET_KEY": secrets.token_urlsafe(48),
                 "SECURE_SSL_REDIRECT": "0",
+                # The screens' sessions are made directly (session_create): a second factor is
+                # a sign-in step, not load.
+                "OTP_REQUIRED": "0",
                 "ALLOWED_HOSTS": "127.0.0.1,localhost",
                 "LOG_LEVEL": "WARNING",
                 "PYTHONUNBUFFERED": "1",

@@ -1,21 +1,22 @@
 """The core endpoints: token, audit trail."""
 
 from axes.handlers.proxy import AxesProxyHandler
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from core.access import CAN_READ_AUDIT
-from core.clientaddr import client_ip
+from core.accounts import token_expires_at, token_issue
 from core.dates import BoundedIsoDateTimeFilter
 from core.drf import ClientRateThrottle, body_object
 from core.models import AuditEvent
+from core.second_factor import code_ok_for_token, second_factor_required
 from core.selectors import audit_event_list_for_user
-from core.services import audit_record
 
 USERNAME_MAX = 150  # django.contrib.auth's username column
 
@@ -24,12 +25,20 @@ class TokenThrottle(ClientRateThrottle):
     scope = "token"
 
 
+class TokenAnswerSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+
+
 class TokenView(ObtainAuthToken):
-    """POST username and password, get {"token": ...}; then send `Authorization: Token ...`."""
+    """POST username and password, get {"token": ..., "expires_at": ...}; then send
+    `Authorization: Token ...`. The token works API_TOKEN_HOURS (12 by default): after that,
+    401 and a new POST here."""
 
     throttle_classes = [TokenThrottle]
     permission_classes = []  # the credentials are the check; django-axes locks out guessing
 
+    @extend_schema(responses={200: TokenAnswerSerializer})
     def post(self, request, *args, **kwargs):
         # The same lockout as the login page, answered as clearly: no side door for guessing.
         username = str(body_object(request.data).get("username", ""))
@@ -44,17 +53,20 @@ class TokenView(ObtainAuthToken):
                 },
                 status=429,
             )
-        response = super().post(request, *args, **kwargs)
-        if response.status_code == 200:
-            token = Token.objects.select_related("user").get(key=response.data["token"])
-            audit_record(
-                actor=token.user,
-                action="auth.token",
-                obj=token.user,
-                changes={"ip_address": [None, client_ip(request._request)]},
-                note="POST /api/v1/auth/token/",
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        if second_factor_required(user) and not code_ok_for_token(
+            user=user, code=body_object(request.data).get("otp")
+        ):
+            raise ValidationError(
+                {"otp": [_("Kode faktor kedua (6 angka dari aplikasi autentikator) salah.")]},
+                code="otp_required",
             )
-        return response
+        token = token_issue(user=user, request=request._request)
+        return Response(
+            {"token": token.key, "expires_at": timezone.localtime(token_expires_at(token))}
+        )
 
 
 class AuditEventSerializer(serializers.ModelSerializer):

@@ -3,11 +3,16 @@
 A date such as 9999-12-31T23:59:59-14:00 parses, but is past the end of Python's datetime in
 UTC: converting it (for the database, for a window added to it) raised OverflowError, a 500.
 Every datetime a client sends in a query goes through here and is a field error instead.
+
+Bodies too: a time stored from 1900 came back in WIB's local mean time of then, +07:07:12,
+which RFC 3339 (the schema's date-time) has no room for. Serializers with a writable datetime
+use BoundedDateTimeField, or derive from BoundedDatesModelSerializer for their model's columns.
 """
 
 import datetime as dt
 
 from django import forms
+from django.db import models
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
@@ -76,3 +81,12 @@ class BoundedDateTimeField(serializers.DateTimeField):
         if result.tzinfo is not None and not datetime_in_range(result):
             raise serializers.ValidationError(OUT_OF_RANGE, code="out_of_range")
         return result
+
+
+class BoundedDatesModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose model datetime columns take only the years handled."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: BoundedDateTimeField,
+    }

@@ -5,6 +5,11 @@ drf-spectacular documents only the success answer of an operation; the API also 
 is not there), 409 (append-only rows), 413/415 on bodies (core/uploads.py, DRF's parsers), 429
 where a view is throttled and 503 during an outage (core/middleware.py). A client generated from
 the schema, and the schema fuzz test (tests/test_schema_fuzz.py), must know them all.
+
+Some bodies depend on the reader: a serializer drops the fields a role may not read (the TPS's
+override reason, everything but time, place and state of an incident for the KPU liaison). Such
+a serializer names them in `Meta.role_dependent_fields`; the schema lists them but does not
+require them (drf-spectacular requires every read-only field otherwise).
 """
 
 from drf_spectacular.openapi import AutoSchema
@@ -48,6 +53,15 @@ class ErrorDocumentingAutoSchema(AutoSchema):
         if getattr(self.view, "throttle_classes", None):
             codes.append("429")
         return codes
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        optional = set(getattr(getattr(serializer, "Meta", None), "role_dependent_fields", ()))
+        if optional and "required" in schema:
+            schema["required"] = [name for name in schema["required"] if name not in optional]
+            if not schema["required"]:
+                del schema["required"]
+        return schema
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction=direction)

@@ -15,6 +15,7 @@ from django.http.request import split_domain_port, validate_host
 from django.utils.crypto import constant_time_compare
 
 from core.access import user_has_role
+from core.second_factor import session_verified
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -92,7 +93,8 @@ def session_user_still_allowed(*, session_key: str | None, user_id, roles) -> bo
     """Is the session behind a socket still signed in as `user_id`, the user active and in one
     of `roles`? Read-only (unlike django.contrib.auth.get_user, which may flush or cycle the
     session): False when the session was logged out or expired, the password changed (the
-    session's auth hash no longer matches), the user was deactivated or lost the role."""
+    session's auth hash no longer matches), the user was deactivated or lost the role, or the
+    session still waits for the user's second factor (core/second_factor.py)."""
     if not session_key or user_id is None:
         return False
     store = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
@@ -110,7 +112,8 @@ def session_user_still_allowed(*, session_key: str | None, user_id, roles) -> bo
     hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
     if not any(constant_time_compare(stored_hash, h) for h in hashes):
         return False
-    return user_has_role(user, roles)
+    # The second factor, where the role needs it: a password-only session is not signed in.
+    return user_has_role(user, roles) and session_verified(user, store)
 
 
 class SessionBoundMixin:

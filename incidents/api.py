@@ -4,37 +4,45 @@ a new report: incidents/inputs.py)."""
 import statistics
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import transaction
 from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from core.access import (
     CAN_FILE_FIELD_REPORTS,
-    CAN_FILE_TPS_RETURNS,
-    CAN_READ_ALL_TPS_RETURNS,
     CAN_READ_FORCE_LOG,
     CAN_READ_INCIDENT_STATS,
     CAN_READ_INCIDENTS,
-    CAN_READ_TPS_RETURNS,
     CAN_RESPOND_TO_INCIDENTS,
     OPERATIONAL,
     Role,
     user_roles,
 )
-from core.dates import BoundedIsoDateTimeFilter
+from core.dates import BoundedDatesModelSerializer, BoundedDateTimeField, BoundedIsoDateTimeFilter
 from core.drf import body_object
+from core.schema import ERROR_BODY
 from core.uploads import accepts_uploads
-from incidents import photos, services, tps_returns
+from incidents import photos, services
+from incidents.api_answers import (
+    ColourAnswerSerializer,
+    IncidentStatsSerializer,
+    PhotoAddedSerializer,
+    SuggestionsSerializer,
+)
+from incidents.idempotency import IdempotencyKeyRefused, idempotency_key_check
 from incidents.inputs import DATETIME, IncidentCreateSerializer, incident_create_fast
 from incidents.models import (
     ControlLevel,
@@ -45,7 +53,6 @@ from incidents.models import (
     IncidentEvent,
     IncidentStatus,
     IncidentType,
-    TpsReturn,
     UseOfForce,
 )
 from incidents.selectors import (
@@ -54,10 +61,7 @@ from incidents.selectors import (
     incident_list_for_user,
     incident_referrals_for_user,
     incident_timeline_for_user,
-    tps_overdue_list,
-    tps_return_list_for_user,
 )
-from operations.models import Tps
 from personnel.models import Officer
 
 
@@ -113,7 +117,7 @@ class DispatchSerializer(serializers.ModelSerializer):
         ]
 
 
-class ForceSerializer(serializers.ModelSerializer):
+class ForceSerializer(BoundedDatesModelSerializer):
     recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
 
     class Meta:
@@ -141,9 +145,28 @@ class ReferralSerializer(serializers.ModelSerializer):
         read_only_fields = ["referred_at"]
 
 
+# What the KPU liaison reads of an incident (LiaisonIncidentSerializer); the rest of the
+# operational body is left out for the liaison, so the schema does not require it.
+LIAISON_INCIDENT_FIELDS = [
+    "id",
+    "type",
+    "status",
+    "colour",
+    "occurred_at",
+    "reported_at",
+    "kelurahan",
+    "kecamatan",
+    "tps",
+]
+
+
 class IncidentSerializer(serializers.ModelSerializer):
-    kelurahan = serializers.CharField(source="kelurahan.name", default=None)
-    kecamatan = serializers.CharField(source="kelurahan.kecamatan.name", default=None)
+    """An incident. The KPU liaison gets only its time, place, type, state and colour."""
+
+    kelurahan = serializers.CharField(source="kelurahan.name", default=None, allow_null=True)
+    kecamatan = serializers.CharField(
+        source="kelurahan.kecamatan.name", default=None, allow_null=True
+    )
     reporter = serializers.CharField(source="reporter.username")
     overdue = serializers.SerializerMethodField()
 
@@ -175,6 +198,7 @@ class IncidentSerializer(serializers.ModelSerializer):
             "response_seconds",
             "is_exercise",
         ]
+        role_dependent_fields = [f for f in fields if f not in LIAISON_INCIDENT_FIELDS]
 
     def get_overdue(self, obj) -> bool:
         return obj.overdue_at is not None or (
@@ -193,6 +217,13 @@ class TimelineEntrySerializer(serializers.Serializer):
     note = serializers.CharField()
 
 
+class PhotoRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    url = serializers.CharField(help_text="where to fetch it (signed-in, same rights)")
+    size = serializers.IntegerField(help_text="bytes")
+
+
 class IncidentDetailSerializer(IncidentSerializer):
     """One incident with its timeline, dispatches and referrals, redacted for the reader by
     the selectors (incident_timeline_for_user and its neighbours): `context["request"]`."""
@@ -204,6 +235,7 @@ class IncidentDetailSerializer(IncidentSerializer):
 
     class Meta(IncidentSerializer.Meta):
         fields = [*IncidentSerializer.Meta.fields, "timeline", "dispatches", "referrals", "photos"]
+        role_dependent_fields = [f for f in fields if f not in LIAISON_INCIDENT_FIELDS]
 
     def _user(self):
         request = self.context.get("request")
@@ -224,6 +256,7 @@ class IncidentDetailSerializer(IncidentSerializer):
         rows = incident_referrals_for_user(user=self._user(), incident=obj)
         return ReferralSerializer(rows, many=True).data
 
+    @extend_schema_field(PhotoRefSerializer(many=True))
     def get_photos(self, obj) -> list[dict]:
         return [
             {
@@ -239,22 +272,14 @@ class IncidentDetailSerializer(IncidentSerializer):
 class LiaisonIncidentSerializer(serializers.ModelSerializer):
     """What the KPU liaison may see: time, place, type, state, colour. No identities."""
 
-    kelurahan = serializers.CharField(source="kelurahan.name", default=None)
-    kecamatan = serializers.CharField(source="kelurahan.kecamatan.name", default=None)
+    kelurahan = serializers.CharField(source="kelurahan.name", default=None, allow_null=True)
+    kecamatan = serializers.CharField(
+        source="kelurahan.kecamatan.name", default=None, allow_null=True
+    )
 
     class Meta:
         model = Incident
-        fields = [
-            "id",
-            "type",
-            "status",
-            "colour",
-            "occurred_at",
-            "reported_at",
-            "kelurahan",
-            "kecamatan",
-            "tps",
-        ]
+        fields = LIAISON_INCIDENT_FIELDS
 
 
 class IncidentFilter(filters.FilterSet):
@@ -306,7 +331,7 @@ class DispatchCreateSerializer(serializers.Serializer):
 class DispatchMarkSerializer(serializers.Serializer):
     dispatch = serializers.IntegerField()
     step = serializers.ChoiceField(choices=list(services.DISPATCH_STEPS))
-    at = serializers.DateTimeField(required=False)
+    at = BoundedDateTimeField(required=False)
 
 
 class PhotoSerializer(serializers.Serializer):
@@ -365,25 +390,29 @@ class IncidentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                 str,
                 OpenApiParameter.HEADER,
                 required=True,
-                description="client-generated, per report",
+                description=(
+                    "client-generated, one per report, 1-80 printable characters; unique per "
+                    "reporter (two officers may make the same key). The same key again answers "
+                    "the first report (200); with another body 422."
+                ),
             )
         ],
-        responses={201: IncidentCreatedSerializer, 200: IncidentCreatedSerializer},
+        responses={
+            201: IncidentCreatedSerializer,
+            200: IncidentCreatedSerializer,
+            422: OpenApiResponse(
+                response=ERROR_BODY, description="the key was used for another report"
+            ),
+        },
     )
     def create(self, request, *args, **kwargs):
-        key = (
-            request.headers.get("Idempotency-Key")
-            or body_object(request.data).get("idempotency_key")
-            or ""
-        ).strip()
-        if not key or len(key) > 80:
-            return Response(
-                {
-                    "detail": "Header Idempotency-Key wajib (1-80 karakter), dibuat oleh klien.",
-                    "code": "idempotency_key_required",
-                },
-                status=status.HTTP_400_BAD_REQUEST,
+        try:
+            key = idempotency_key_check(
+                request.headers.get("Idempotency-Key")
+                or body_object(request.data).get("idempotency_key")
             )
+        except IdempotencyKeyRefused as refused:
+            return Response(refused.body(), status=status.HTTP_400_BAD_REQUEST)
         data = incident_create_fast(request.data)
         if data is None:
             body = IncidentCreateSerializer(data=request.data)
@@ -397,11 +426,12 @@ class IncidentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                 by=request.user, data=dict(data), idempotency_key=key, fingerprint=fingerprint
             )
         except services.IdempotencyConflict:
+            message = _(
+                "Idempotency-Key ini sudah Anda pakai untuk laporan lain dengan isi berbeda; "
+                "laporan baru perlu kunci baru. Tidak ada yang disimpan."
+            )
             return Response(
-                {
-                    "detail": "Idempotency-Key ini sudah dipakai untuk laporan lain.",
-                    "code": "idempotency_conflict",
-                },
+                {"detail": message, "code": "idempotency_conflict", "idempotency_key": [message]},
                 status=status.HTTP_422_UNPROCESSABLE_ENTITY,
             )
         return Response(
@@ -425,7 +455,7 @@ class IncidentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         services.incident_transition(incident=incident, by=request.user, **data)
         return self._fresh(incident)
 
-    @extend_schema(request=ColourSerializer)
+    @extend_schema(request=ColourSerializer, responses=ColourAnswerSerializer)
     @action(detail=True, methods=["post"])
     def colour(self, request, pk=None):
         """Change the crowd situation; answers the procedure's suggested force and control."""
@@ -440,6 +470,7 @@ class IncidentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         services.incident_set_control(incident=incident, by=request.user, **data)
         return self._fresh(incident)
 
+    @extend_schema(responses=SuggestionsSerializer)
     @action(detail=True, methods=["get"])
     def suggestions(self, request, pk=None):
         """The nearest available officers and posts, by status, distance and unit."""
@@ -464,8 +495,9 @@ class IncidentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         )
         return Response(DispatchSerializer(done).data)
 
-    @extend_schema(request=ForceSerializer, responses=ForceSerializer(many=True))
-    @action(detail=True, methods=["get", "post"])
+    @extend_schema(methods=["GET"], responses=ForceSerializer(many=True))
+    @extend_schema(methods=["POST"], request=ForceSerializer, responses={201: ForceSerializer})
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def force(self, request, pk=None):
         """The use-of-force log: read it, or append to it (never edit or delete)."""
         incident = self.get_object()
@@ -493,7 +525,9 @@ class IncidentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         referral = services.gakkumdu_refer(incident=incident, by=request.user, data=dict(data))
         return Response(ReferralSerializer(referral).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request={"multipart/form-data": PhotoSerializer})
+    @extend_schema(
+        request={"multipart/form-data": PhotoSerializer}, responses={201: PhotoAddedSerializer}
+    )
     @action(detail=True, methods=["post"])
     @accepts_uploads("photo")
     def photos(self, request, pk=None):
@@ -505,6 +539,7 @@ class IncidentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             status=status.HTTP_201_CREATED,
         )
 
+    @extend_schema(responses=IncidentStatsSerializer)
     @action(detail=False, methods=["get"])
     def stats(self, request):
         """Counts by status and colour, and response times (on scene minus reported)."""
@@ -533,55 +568,3 @@ class IncidentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                 "verify_minutes": settings.INCIDENT_VERIFY_MINUTES,
             }
         )
-
-
-class TpsReturnSerializer(serializers.ModelSerializer):
-    tps = serializers.PrimaryKeyRelatedField(queryset=Tps.objects.all())
-    status = serializers.ChoiceField(choices=[s.value for s in tps_returns.TPS_RETURN_ORDER])
-    # A command-post correction backwards in the polling-day order needs one (audited).
-    reason = serializers.CharField(
-        write_only=True, required=False, allow_blank=True, max_length=255, default=""
-    )
-
-    class Meta:
-        model = TpsReturn
-        fields = ["id", "tps", "status", "note", "reason", "reported_at"]
-        read_only_fields = ["reported_at"]
-
-
-class TpsReturnViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """TPS returns through polling day; `overdue` lists TPS whose next return is late."""
-
-    read_roles = CAN_READ_TPS_RETURNS
-    write_roles = CAN_FILE_TPS_RETURNS
-    action_roles = {"overdue": CAN_READ_ALL_TPS_RETURNS}
-    serializer_class = TpsReturnSerializer
-    filterset_fields = ["tps", "status"]
-
-    def get_queryset(self):
-        return tps_return_list_for_user(user=self.request.user)
-
-    def perform_create(self, serializer):
-        key = self.request.headers.get("Idempotency-Key") or None
-        data = dict(serializer.validated_data)
-        with transaction.atomic():
-            # Locked: the order check and the write see the same status (tps_return_check).
-            tps = Tps.objects.select_for_update().get(pk=data.pop("tps").pk)
-            try:
-                tps_returns.tps_return_check(
-                    by=self.request.user,
-                    tps=tps,
-                    status=data["status"],
-                    reason=data["reason"],
-                    key=key,
-                )
-            except DjangoPermissionDenied as exc:
-                raise PermissionDenied(str(exc)) from None  # DRF's own would drop the message
-            serializer.instance = tps_returns.tps_return_create(
-                by=self.request.user, key=key, tps=tps, **data
-            )
-
-    @action(detail=False, methods=["get"], pagination_class=None)
-    def overdue(self, request):
-        """TPS whose expected return by now has not come (the schedule is in the docs)."""
-        return Response(tps_overdue_list())

@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.utils import timezone
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser
@@ -30,6 +30,7 @@ from incidents.models import (
     AlertLevel,
     AlertStatus,
     EwConfig,
+    IncidentType,
     IntelField,
     IntelReport,
     Tip,
@@ -121,8 +122,21 @@ class TipViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response({"id": tip.pk, "received": True}, status=status.HTTP_201_CREATED)
 
 
+class ReportRefSerializer(serializers.Serializer):
+    """A scored report behind an alert and where to read it (selectors.score_refs)."""
+
+    kind = serializers.CharField(help_text="incident, intel or tip")
+    id = serializers.IntegerField()
+    label = serializers.CharField()
+    url = serializers.CharField(help_text="the page to read it on; empty for a public tip")
+    score = serializers.IntegerField()
+    level = serializers.ChoiceField(choices=AlertLevel.choices)
+
+
 class AlertSerializer(serializers.ModelSerializer):
-    kelurahan = serializers.CharField(source="kelurahan.name", default=None)
+    """An alert; `kelurahan` is null for one about the whole city (a surge, an overdue TPS)."""
+
+    kelurahan = serializers.CharField(source="kelurahan.name", default=None, allow_null=True)
     reports = serializers.IntegerField(source="scores.count", read_only=True)
     report_refs = serializers.SerializerMethodField()
 
@@ -148,9 +162,44 @@ class AlertSerializer(serializers.ModelSerializer):
             "is_exercise",
         ]
 
+    @extend_schema_field(ReportRefSerializer(many=True))
     def get_report_refs(self, alert) -> list[dict]:
         """The reports behind the alert, with where to read them (ids only: no extra query)."""
         return alert_report_refs(alert)
+
+
+class BacktestAlertSerializer(serializers.Serializer):
+    alert = serializers.IntegerField()
+    # The alert's kind, as in Alert (a second choice set named "kind" would collide in the
+    # schema's enum names, which drf-spectacular's deploy check refuses).
+    kind = serializers.CharField(help_text="report, surge, incident_overdue or tps_overdue")
+    level = serializers.ChoiceField(choices=AlertLevel.choices)
+    kelurahan = serializers.CharField()
+    at = serializers.DateTimeField()
+    followed_by = serializers.ListField(
+        child=serializers.IntegerField(), help_text="incidents in its kelurahan within `hours`"
+    )
+
+
+class BacktestMissedSerializer(serializers.Serializer):
+    incident = serializers.IntegerField()
+    type = serializers.ChoiceField(choices=IncidentType.choices)
+    kelurahan = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
+class AlertBacktestSerializer(serializers.Serializer):
+    """Past alerts against the incidents that followed them (selectors.alert_backtest)."""
+
+    since = serializers.DateTimeField()
+    until = serializers.DateTimeField()
+    hours = serializers.IntegerField()
+    alerts = serializers.IntegerField()
+    alerts_followed = serializers.IntegerField()
+    incidents = serializers.IntegerField()
+    incidents_without_alert = serializers.IntegerField()
+    alert_rows = BacktestAlertSerializer(many=True)
+    missed = BacktestMissedSerializer(many=True, help_text="incidents no alert came before")
 
 
 class AlertFilter(filters.FilterSet):
@@ -190,6 +239,14 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = AlertSerializer
     filterset_class = AlertFilter
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("hours", int, description="how long after an alert counts (1-72)"),
+            OpenApiParameter("since", dt.datetime, description="default: a week before until"),
+            OpenApiParameter("until", dt.datetime, description="default: now"),
+        ],
+        responses=AlertBacktestSerializer,
+    )
     @action(detail=False, methods=["get"], pagination_class=None)
     def backtest(self, request):
         """Past alerts against the incidents that followed (`?hours=6&since=ISO&until=ISO`)."""
@@ -204,6 +261,8 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
             )
         until = datetime_param(request.query_params, "until", timezone.now())
         since = datetime_param(request.query_params, "since", until - dt.timedelta(days=7))
+        # Echoed in WIB: an offset as sent (+07:07:12 is ISO-parsable) is no RFC 3339 offset.
+        since, until = timezone.localtime(since), timezone.localtime(until)
         return Response(alert_backtest(since=since, until=until, hours=hours))
 
     @extend_schema(request=None, responses=AlertSerializer)

@@ -64,7 +64,9 @@ class EwCorrectionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
 
 
 class TrainingRunSerializer(serializers.ModelSerializer):
-    requested_by = serializers.CharField(source="requested_by.username", default=None)
+    requested_by = serializers.CharField(
+        source="requested_by.username", default=None, allow_null=True
+    )
 
     class Meta:
         model = EwTrainingRun

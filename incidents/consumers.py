@@ -3,9 +3,9 @@
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from core.access import OPERATIONAL, user_has_role
+from core.access import OPERATIONAL
 from core.realtime import ALERTS_GROUP
-from core.websocket import SessionBoundMixin
+from core.websocket import SessionBoundMixin, session_user_still_allowed
 
 
 class AlertConsumer(SessionBoundMixin, AsyncJsonWebsocketConsumer):
@@ -15,7 +15,12 @@ class AlertConsumer(SessionBoundMixin, AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         user = self.scope.get("user")
-        allowed = await database_sync_to_async(user_has_role)(user, OPERATIONAL)
+        session = self.scope.get("session")
+        allowed = await database_sync_to_async(session_user_still_allowed)(
+            session_key=getattr(session, "session_key", None),
+            user_id=getattr(user, "pk", None),
+            roles=OPERATIONAL,
+        )
         if not allowed:
             await self.close(code=4403)
             return

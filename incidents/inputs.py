@@ -9,6 +9,7 @@ from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
+from core.dates import BoundedDatesModelSerializer, BoundedDateTimeField, datetime_in_range
 from incidents import services
 from incidents.models import (
     CrowdColour,
@@ -26,7 +27,7 @@ CLOCK_SKEW = dt.timedelta(minutes=5)
 
 class IncidentCreateSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=IncidentType.choices)
-    occurred_at = serializers.DateTimeField()
+    occurred_at = BoundedDateTimeField()
     tps = serializers.PrimaryKeyRelatedField(
         queryset=Tps.objects.all(), required=False, allow_null=True
     )
@@ -106,6 +107,8 @@ def incident_create_fast(raw) -> dict | None:
         when = DATETIME.to_internal_value(when)
     except ValidationError:
         return None
+    if not datetime_in_range(when):
+        return None  # the serializer's BoundedDateTimeField words it
     text = text.strip()  # CharField trims
     if not text or len(text) > MAX_DESCRIPTION or "\x00" in text:
         return None
@@ -193,7 +196,7 @@ class ScoreSerializer(serializers.ModelSerializer):
         fields = ["score", "level", "reasons", "engine_version", "scored_at"]
 
 
-class IntelSerializer(serializers.ModelSerializer):
+class IntelSerializer(BoundedDatesModelSerializer):
     kelurahan = serializers.SlugRelatedField(
         slug_field="name", queryset=Kelurahan.objects.all(), required=False, allow_null=True
     )

@@ -19,6 +19,7 @@ from core.access import (
     CAN_SET_TPS_VULNERABILITY,
     user_has_role,
 )
+from core.dates import BoundedDatesModelSerializer, BoundedDateTimeField
 from core.drf import ID_MAX
 from operations import services
 from operations.models import (
@@ -85,10 +86,16 @@ class ElectionPhaseViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class TpsSerializer(serializers.ModelSerializer):
+    """A TPS; `override_reason` only for those who may read it (CAN_READ_OVERRIDE_REASON)."""
+
     kelurahan = serializers.SlugRelatedField(slug_field="name", queryset=Kelurahan.objects.all())
     kecamatan = serializers.CharField(source="kelurahan.kecamatan.name", read_only=True)
     indicators = serializers.ListField(
         child=serializers.ChoiceField(choices=Indicator.choices), required=False
+    )
+    # Blank when the command post has set none (DRF drops allow_blank of a read-only field).
+    category_override = serializers.ChoiceField(
+        choices=TpsCategory.choices, allow_blank=True, read_only=True
     )
 
     class Meta:
@@ -118,6 +125,7 @@ class TpsSerializer(serializers.ModelSerializer):
             "category",
             "status",
         ]
+        role_dependent_fields = ["override_reason"]
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -157,6 +165,40 @@ class OverrideSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
 
 
+class TpsPointSerializer(serializers.Serializer):
+    # Constant members are plain strings: a choice set per field name would collide in the
+    # schema's enum names (drf-spectacular's deploy check fails on that).
+    type = serializers.CharField(help_text='"Point"')
+    coordinates = serializers.ListField(
+        child=serializers.FloatField(), min_length=2, max_length=2, help_text="[lon, lat]"
+    )
+
+
+class TpsFeaturePropertiesSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    kelurahan = serializers.CharField()
+    kecamatan = serializers.CharField()
+    dpt = serializers.IntegerField()
+    category = serializers.ChoiceField(
+        choices=[*TpsCategory.values, "khusus"], help_text="khusus for a TPS khusus"
+    )
+    status = serializers.ChoiceField(choices=TpsStatus.choices)
+
+
+class TpsFeatureSerializer(serializers.Serializer):
+    type = serializers.CharField(help_text='"Feature"')
+    id = serializers.IntegerField()
+    geometry = TpsPointSerializer()
+    properties = TpsFeaturePropertiesSerializer()
+
+
+class TpsFeatureCollectionSerializer(serializers.Serializer):
+    """GeoJSON (RFC 7946): one Point feature per TPS."""
+
+    type = serializers.CharField(help_text='"FeatureCollection"')
+    features = TpsFeatureSerializer(many=True)
+
+
 class TpsViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Polling stations with their vulnerability. Every role reads them (the liaison included:
     TPS and their security category are what the KPU needs); komando and admin add them."""
@@ -174,6 +216,7 @@ class TpsViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def perform_create(self, serializer):
         serializer.instance = services.tps_create(by=self.request.user, **serializer.validated_data)
 
+    @extend_schema(responses=TpsFeatureCollectionSerializer)
     @action(detail=False, methods=["get"], pagination_class=None)
     def geojson(self, request):
         """All TPS matching the filters as a GeoJSON FeatureCollection, for the map."""
@@ -290,7 +333,7 @@ class PostViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         serializer.instance.assigned = 0
 
 
-class AssignmentSerializer(serializers.ModelSerializer):
+class AssignmentSerializer(BoundedDatesModelSerializer):
     officer = serializers.PrimaryKeyRelatedField(queryset=Officer.objects.all())
     officer_name = serializers.CharField(source="officer.__str__", read_only=True)
     post = serializers.PrimaryKeyRelatedField(queryset=Post.objects.all())
@@ -360,8 +403,8 @@ class PlanSerializer(serializers.ModelSerializer):
         slug_field="name", queryset=DeploymentPattern.objects.all(), required=False
     )
     reserve_share = serializers.FloatField(min_value=0.0, max_value=0.95, default=0.1)
-    starts_at = serializers.DateTimeField(required=False)
-    ends_at = serializers.DateTimeField(required=False)
+    starts_at = BoundedDateTimeField(required=False)
+    ends_at = BoundedDateTimeField(required=False)
 
     class Meta:
         model = DeploymentPlan

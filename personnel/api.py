@@ -15,14 +15,17 @@ from core.access import (
     CAN_READ_OFFICERS,
     CAN_READ_PERSONNEL,
 )
+from core.dates import BoundedDatesModelSerializer
 from personnel import services
 from personnel.models import BkoContingent, BkoRequest, Officer, OfficerStatus, Rank, Satgas, Unit
 from personnel.selectors import officer_list_for_user, strength_rollup
 
 
 class UnitSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    kecamatan = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    """A unit; `parent` is null for the Polres and home units, `kecamatan` for all but a Polsek."""
+
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    kecamatan = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     officer_count = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -49,7 +52,7 @@ class OfficerSerializer(serializers.ModelSerializer):
     satgas = serializers.SlugRelatedField(
         slug_field="code", queryset=Satgas.objects.all(), required=False, allow_null=True
     )
-    contingent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    contingent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     is_bko = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -69,6 +72,14 @@ class OfficerSerializer(serializers.ModelSerializer):
             "is_bko",
         ]
         read_only_fields = ["status"]
+
+
+class StatusHistorySerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    from_status = serializers.ChoiceField(choices=OfficerStatus.choices)
+    to_status = serializers.ChoiceField(choices=OfficerStatus.choices)
+    by__username = serializers.CharField(allow_null=True, help_text="null: the system")
+    note = serializers.CharField(allow_blank=True)
 
 
 class OfficerFilter(filters.FilterSet):
@@ -136,7 +147,8 @@ class OfficerViewSet(
         )
         return Response(OfficerSerializer(officer).data)
 
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses=StatusHistorySerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
     def history(self, request, pk=None):
         """The officer's status changes, newest first."""
         officer = self.get_object()
@@ -146,7 +158,7 @@ class OfficerViewSet(
         return Response(list(rows[:200]))
 
 
-class BkoRequestSerializer(serializers.ModelSerializer):
+class BkoRequestSerializer(BoundedDatesModelSerializer):
     requested_by = serializers.CharField(source="requested_by.username", read_only=True)
 
     class Meta:
