@@ -109,10 +109,13 @@ def request_fingerprint(data: dict) -> str:
 def incident_create(
     *, by, data: dict, idempotency_key: str | None = None, fingerprint: str = ""
 ) -> tuple[Incident, bool]:
-    """File a report. Returns (incident, created); a retry with the same key returns the first
-    incident, the same key with another body raises IdempotencyConflict.
+    """File a report. Returns (incident, created); a retry with the same key by the same
+    reporter returns the first incident, the same key with another body raises
+    IdempotencyConflict (an empty fingerprint on either side compares by key only). Another
+    reporter's key is no concern of his: keys are per reporter.
 
-    The unique key makes concurrent retries safe: the loser of the race reads the winner's row.
+    The unique (reporter, key) makes concurrent retries safe: the loser of the race reads the
+    winner's row. Precondition: the key was checked (incidents/idempotency.py).
     """
     # No read before the insert: the unique key decides, and a retry (the rare case) pays for a
     # failed insert instead of every first submission paying for a lookup.
@@ -121,7 +124,7 @@ def incident_create(
             incident = _incident_insert(by=by, data=data, key=idempotency_key, fp=fingerprint)
     except IntegrityError:
         existing = (
-            Incident.objects.filter(idempotency_key=idempotency_key).first()
+            Incident.objects.filter(reporter=by, idempotency_key=idempotency_key).first()
             if idempotency_key
             else None
         )

@@ -38,8 +38,8 @@ def tps_return_check(*, by, tps, status: str, reason: str = "", key: str | None 
     TPS, and backwards only with a reason. Precondition: the caller holds the TPS row locked
     (select_for_update), so two returns for one TPS are ordered against each other.
     """
-    if key and TpsReturn.objects.filter(idempotency_key=key).exists():
-        return  # a retry of a return already filed: tps_return_create hands it back
+    if key and TpsReturn.objects.filter(reporter=by, idempotency_key=key).exists():
+        return  # a retry of his return already filed: tps_return_create hands it back
     order = [s.value for s in TPS_RETURN_ORDER]
     if status not in order:
         raise ValidationError({"status": _("Status TPS tidak dikenal.")})
@@ -106,7 +106,8 @@ def tps_return_create(
     if status not in [s.value for s in TPS_RETURN_ORDER]:
         raise ValidationError({"status": _("Status TPS tidak dikenal.")})
     if key:
-        existing = TpsReturn.objects.filter(idempotency_key=key).first()
+        # Keys are per reporter: another officer's return with the same key is not this one.
+        existing = TpsReturn.objects.filter(reporter=by, idempotency_key=key).first()
         if existing is not None:
             return existing
     with transaction.atomic():

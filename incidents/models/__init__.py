@@ -16,6 +16,7 @@ from incidents.models.intel import (
     Tip,
 )
 from incidents.models.reports import (
+    IDEMPOTENCY_KEY_MAX,
     OPEN_ALERT_STATUSES,
     OPEN_INCIDENT_STATUSES,
     Alert,
@@ -37,6 +38,7 @@ from incidents.models.reports import (
 __all__ = [
     "GRADE_CREDIBILITY",
     "GRADE_RELIABILITY",
+    "IDEMPOTENCY_KEY_MAX",
     "OPEN_ALERT_STATUSES",
     "OPEN_INCIDENT_STATUSES",
     "Alert",

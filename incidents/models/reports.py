@@ -8,6 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import AppendOnlyModel
 
+# The longest Idempotency-Key a client may send (incidents/idempotency.py refuses longer).
+IDEMPOTENCY_KEY_MAX = 80
+
 
 class CrowdColour(models.TextChoices):
     """Crowd situation of Perkap 16/2006."""
@@ -105,7 +108,11 @@ class Incident(models.Model):
     )
     outside_city = models.BooleanField(_("di luar kota"), default=False)
     # The client's key for this submission (Idempotency-Key); a retry returns the first result.
-    idempotency_key = models.CharField(max_length=80, unique=True, null=True, blank=True)
+    # Unique per reporter (Meta.constraints): two phones may make the same key. NULL, not "",
+    # is "no key" (exercise and demo rows): the partial unique index leaves those out.
+    idempotency_key = models.CharField(  # noqa: DJ001
+        max_length=IDEMPOTENCY_KEY_MAX, null=True, blank=True
+    )
     request_hash = models.CharField(max_length=64, blank=True)
     verify_due_at = models.DateTimeField(_("batas verifikasi"), null=True, blank=True)
     overdue_at = models.DateTimeField(_("terlambat sejak"), null=True, blank=True)
@@ -120,6 +127,13 @@ class Incident(models.Model):
         verbose_name = _("kejadian")
         verbose_name_plural = _("kejadian")
         indexes = [models.Index(fields=["status", "verify_due_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reporter", "idempotency_key"],
+                condition=models.Q(idempotency_key__isnull=False),
+                name="incident_key_per_reporter",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_type_display()}"
@@ -156,6 +170,7 @@ class Alert(models.Model):
         SURGE = "surge", _("lonjakan laporan")
         INCIDENT_OVERDUE = "incident_overdue", _("kejadian belum diverifikasi")
         TPS_OVERDUE = "tps_overdue", _("laporan TPS terlambat")
+        BACKUP = "backup", _("personel butuh bantuan")
 
     kind = models.CharField(_("jenis"), max_length=16, choices=Kind.choices)
     level = models.CharField(_("tingkat"), max_length=8, choices=AlertLevel.choices)
@@ -259,6 +274,11 @@ class Dispatch(models.Model):
     en_route_at = models.DateTimeField(_("dalam perjalanan"), null=True, blank=True)
     on_scene_at = models.DateTimeField(_("tiba di lokasi"), null=True, blank=True)
     cleared_at = models.DateTimeField(_("selesai"), null=True, blank=True)
+    # The phone's own time of each step the officer reported himself (POST
+    # /api/v1/dispatches/{id}/progress/); the columns above hold the server's time then.
+    en_route_phone_at = models.DateTimeField(_("berangkat (jam ponsel)"), null=True, blank=True)
+    on_scene_phone_at = models.DateTimeField(_("tiba (jam ponsel)"), null=True, blank=True)
+    cleared_phone_at = models.DateTimeField(_("selesai (jam ponsel)"), null=True, blank=True)
 
     class Meta:
         ordering = ["dispatched_at", "id"]
@@ -387,12 +407,22 @@ class TpsReturn(models.Model):
         verbose_name=_("pelapor"),
     )
     is_exercise = models.BooleanField(_("latihan"), default=False)
-    idempotency_key = models.CharField(max_length=80, unique=True, null=True, blank=True)
+    # Unique per reporter, NULL for none, like Incident's.
+    idempotency_key = models.CharField(  # noqa: DJ001
+        max_length=IDEMPOTENCY_KEY_MAX, null=True, blank=True
+    )
 
     class Meta:
         ordering = ["-reported_at", "-id"]
         verbose_name = _("laporan TPS")
         verbose_name_plural = _("laporan TPS")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reporter", "idempotency_key"],
+                condition=models.Q(idempotency_key__isnull=False),
+                name="tps_return_key_per_reporter",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.tps_id} {self.status}"
