@@ -57,13 +57,30 @@ fuzz: $(STAMP)
 
 # Front-end libraries from npm, pinned in package.json / package-lock.json, copied into
 # static/vendor/ (committed: make run and the tests need no npm). Run after changing a pin.
-HTMX_VERSION := $(shell python3 -c "import json;print(json.load(open('package.json'))['devDependencies']['htmx.org'])")
+PIN = $(shell python3 -c "import json;print(json.load(open('package.json'))['devDependencies']['$(1)'])")
+HTMX_VERSION := $(call PIN,htmx.org)
+IDB_VERSION := $(call PIN,idb)
+WORKBOX_VERSION := $(call PIN,workbox-core)
+WORKBOX_PARTS := core routing strategies
 vendor:
 	npm ci --ignore-scripts --no-audit --no-fund
-	mkdir -p static/vendor/htmx
-	rm -f static/vendor/htmx/htmx-*.min.js
+	mkdir -p static/vendor/htmx static/vendor/idb
+	rm -f static/vendor/htmx/htmx-*.min.js static/vendor/idb/idb-*.js
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/htmx-$(HTMX_VERSION).min.js
 	cp node_modules/htmx.org/LICENSE static/vendor/htmx/LICENSE
+	cp node_modules/idb/build/umd.js static/vendor/idb/idb-$(IDB_VERSION).umd.js
+	cp node_modules/idb/LICENSE static/vendor/idb/LICENSE
+# The Workbox parts we use, served from our origin and loaded by templates/pwa/sw.js one by one.
+# Not its loader (workbox-sw): that one names a CDN as where the parts come from.
+	rm -rf static/vendor/workbox-*
+	mkdir -p static/vendor/workbox-$(WORKBOX_VERSION)
+# With their source maps: the files name them, and collectstatic's manifest needs them.
+	for part in $(WORKBOX_PARTS); do \
+		cp node_modules/workbox-$$part/build/workbox-$$part.prod.js \
+			node_modules/workbox-$$part/build/workbox-$$part.prod.js.map \
+			static/vendor/workbox-$(WORKBOX_VERSION)/; \
+	done
+	cp node_modules/workbox-core/LICENSE static/vendor/workbox-$(WORKBOX_VERSION)/LICENSE
 
 # A backup of the database and the evidence files (core/backup.py; docs/operations-runbook.md).
 backup: $(STAMP)

@@ -85,6 +85,13 @@ def _feed_i18n() -> dict:
         "failed": _("Gagal: coba lagi."),
         "empty": _("Tidak ada peringatan terbuka."),
         "alert_statuses": dict(AlertStatus.choices),
+        # A dispatched officer's own report of a step (dispatch.progress pushes).
+        "dispatch_steps": {
+            "dikerahkan": _("dikerahkan"),
+            "berangkat": _("berangkat"),
+            "tiba": _("tiba di lokasi"),
+            "selesai": _("selesai"),
+        },
     }
 
 

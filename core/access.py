@@ -42,6 +42,9 @@ CAN_OPEN_INTEL_LANDING: frozenset[str] = frozenset({Role.INTEL})
 CAN_OPEN_FIELD_LANDING: frozenset[str] = frozenset({Role.LAPANGAN})
 CAN_ADMINISTER: frozenset[str] = frozenset({Role.ADMIN})
 CAN_READ_AUDIT: frozenset[str] = frozenset({Role.ADMIN, Role.KOMANDO})
+# Who signs in with a second factor (TOTP) when OTP_REQUIRED is on: those who command and
+# those who manage accounts (core/second_factor.py).
+NEEDS_SECOND_FACTOR: frozenset[str] = frozenset({Role.KOMANDO, Role.ADMIN})
 # Menu links shown to fewer roles than the page admits: the report form is the field
 # officer's (komando may file too, from the incident pages); the API docs are open to every
 # signed-in role (IsSignedIn) but offered in the menu to these.
@@ -137,6 +140,14 @@ CAN_FILE_TPS_RETURNS: frozenset[str] = frozenset({Role.LAPANGAN, Role.KOMANDO})
 # now), and who may move a TPS backwards in the polling-day order (with a reason).
 CAN_FILE_ANY_TPS_RETURN: frozenset[str] = frozenset({Role.KOMANDO})
 CAN_CORRECT_TPS_RETURNS: frozenset[str] = frozenset({Role.KOMANDO})
+
+# The field officer's own duty loop ("Tugas saya", /api/v1/me/... and a dispatch's progress):
+# always the officer himself (his account's Officer); the command post marks steps on his
+# behalf with CAN_RESPOND_TO_INCIDENTS and sets statuses with CAN_MANAGE_PERSONNEL.
+CAN_READ_OWN_DUTY: frozenset[str] = frozenset({Role.LAPANGAN})
+CAN_REPORT_OWN_DISPATCH: frozenset[str] = frozenset({Role.LAPANGAN})
+CAN_REPORT_OWN_STATUS: frozenset[str] = frozenset({Role.LAPANGAN})
+CAN_CHECK_IN: frozenset[str] = frozenset({Role.LAPANGAN})
 
 # Early warning: intelligence reports, public tips, alerts, the engine's configuration.
 # Intelligence reports and public tips (the page, the API).

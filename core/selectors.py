@@ -1,9 +1,10 @@
 """Reads of the core app."""
 
 from django.db.models import Q, QuerySet
+from django.http import Http404
 
-from core.access import CAN_READ_INTEL, user_has_role
-from core.models import AuditEvent
+from core.access import CAN_ADMINISTER, CAN_READ_INTEL, user_has_role
+from core.models import AuditEvent, UserSession
 
 # Audit entries about intelligence: by the model of their object (app label, model name:
 # core imports no domain app) or by their action, whose changes and notes carry intelligence
@@ -41,3 +42,15 @@ def audit_event_list_for_user(*, user) -> QuerySet[AuditEvent]:
     if user_has_role(user, CAN_READ_INTEL):
         return events
     return events.exclude(_about_intelligence())
+
+
+def user_session_get_for_end(*, user, pk: int) -> UserSession:
+    """A signed-in session `user` may end: his own; any, for the administrator. Another's is a
+    404 (whether it exists is not said)."""
+    sessions = UserSession.objects.select_related("user")
+    if not user_has_role(user, CAN_ADMINISTER):
+        sessions = sessions.filter(user=user)
+    try:
+        return sessions.get(pk=pk)
+    except UserSession.DoesNotExist:
+        raise Http404 from None

@@ -23,6 +23,7 @@ from core.access import (
     primary_role,
     role_required,
 )
+from core.accounts import session_forget, session_record
 from core.health import health_checks
 from core.selectors import audit_event_list_for_user
 from core.services import audit_record
@@ -37,7 +38,12 @@ class PasswordChange(auth_views.PasswordChangeView):
     success_url = reverse_lazy("home")
 
     def form_valid(self, form):
+        old_key = self.request.session.session_key
+        form.user._sispam_keep_session = old_key  # his other sessions end, this one stays
         response = super().form_valid(form)
+        # update_session_auth_hash gave this browser a new session key: follow it.
+        session_forget(session_key=old_key)
+        session_record(request=self.request, user=self.request.user)
         audit_record(actor=self.request.user, action="auth.password_change", obj=self.request.user)
         messages.success(self.request, _("Kata sandi diganti."))
         return response

@@ -120,6 +120,40 @@ def alert_surge_raise(
     return alert
 
 
+def alert_backup_raise(*, officer, by, kelurahan, reasons: list[str]) -> Alert:
+    """Open a merah alert that `officer` calls for backup (from his phone), or refresh the one
+    open for him with where he is now; pushed to the command post after commit and audited.
+    The caller holds a transaction."""
+    key = f"backup:officer:{officer.pk}"
+    alert = _open_alert_locked(key)
+    created = alert is None
+    if created:
+        alert = Alert.objects.create(
+            kind=Alert.Kind.BACKUP,
+            level=AlertLevel.MERAH,
+            title=_("Butuh bantuan: %(o)s") % {"o": officer},
+            reasons=reasons,
+            kelurahan=kelurahan,
+            dedup_key=key,
+        )
+        alert.ew_new = 0
+    else:
+        alert.reasons = reasons
+        alert.kelurahan = kelurahan
+        alert.save(update_fields=["reasons", "kelurahan", "updated_at"])
+    audit_record(
+        actor=by,
+        action="alert.backup",
+        obj=alert,
+        changes={"officer": [None, officer.pk], "created": [None, created]},
+    )
+    realtime_publish_after_commit(
+        group=ALERTS_GROUP,
+        event=_alert_event(alert, "alert.created" if created else "alert.updated"),
+    )
+    return alert
+
+
 def _alert_locked(alert: Alert) -> Alert:
     return Alert.objects.select_for_update().get(pk=alert.pk)
 

@@ -59,7 +59,8 @@ def photo_check(*, upload) -> bytes:
 
 def photo_add(*, incident: Incident, by, upload) -> IncidentPhoto:
     """Keep a photo as evidence: checked (photo_check) before it is decoded, hashed, and
-    copied without its metadata (EXIF, GPS) for everyone but Gakkumdu."""
+    copied without its metadata (EXIF, GPS) for everyone but Gakkumdu. The same bytes again for
+    the same incident (a retry) give back the photo already kept."""
     # Pillow is loaded only by the photo path (as in photo_check).
     from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -74,6 +75,10 @@ def photo_add(*, incident: Incident, by, upload) -> IncidentPhoto:
     if image.format not in PHOTO_FORMATS:
         raise ValidationError({"photo": _("Hanya JPEG, PNG atau WebP.")})
     digest = hashlib.sha256(raw).hexdigest()
+    # A phone that resends a photo whose answer it lost sends the same bytes: the same evidence.
+    existing = incident.photos.filter(sha256=digest).first()
+    if existing is not None:
+        return existing
     save_format = image.format
     # Turn the picture upright first (the orientation lives in the EXIF we are about to drop),
     # then rebuild it from its pixels alone: EXIF (GPS included) and all other metadata go.

@@ -28,6 +28,7 @@ from core.access import (
 from core.clientaddr import client_hash as client_hash_of
 from core.uploads import accepts_uploads
 from incidents import photos, services
+from incidents.idempotency import IdempotencyKeyRefused, idempotency_key_check
 from incidents.inputs import IncidentCreateSerializer, IntelSerializer
 from incidents.models import (
     ControlLevel,
@@ -48,6 +49,7 @@ from incidents.selectors import (
     incident_photo_get_for_user,
     incident_timeline_for_user,
 )
+from incidents.views_field import tps_assigned_now
 from operations.models import Kelurahan, Post, Tps
 
 ACTION_LABELS = {
@@ -60,7 +62,10 @@ ACTION_LABELS = {
 
 
 def _form_context(request, errors=None, values=None) -> dict:
+    assigned = list(tps_assigned_now(request.user))
     return {
+        "assigned_tps": assigned,
+        "assigned_ids": {t.pk for t in assigned},
         "types": IncidentType.choices,
         "colours": CrowdColour.choices,
         "tps_list": Tps.objects.select_related("kelurahan").order_by("kelurahan__name", "number"),
@@ -90,9 +95,12 @@ def report_form(request):
     for field in ("tps", "post", "kelurahan", "lat", "lon", "crowd_size"):
         if data.get(field, "") == "":
             data.pop(field, None)
-    key = data.get("idempotency_key", "").strip()
-    if not key:
+    if not data.get("idempotency_key", "").strip():
         return HttpResponseBadRequest(_("Formulir tanpa kunci pengiriman; muat ulang halaman."))
+    try:
+        key = idempotency_key_check(data.get("idempotency_key"))
+    except IdempotencyKeyRefused as refused:
+        return HttpResponseBadRequest(refused.message)
     body = IncidentCreateSerializer(data=data)
     if not body.is_valid():
         errors = {k: " ".join(str(e) for e in v) for k, v in body.errors.items()}

@@ -219,6 +219,12 @@ class Post(models.Model):
     # The planner's stable cluster key for a TPS cluster post (unique among them).
     plan_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
     is_active = models.BooleanField(_("aktif"), default=True)
+    # What an officer at the post needs on his phone (GET /api/v1/me/duty/); blank when not
+    # set (the API answers null). Free text: the post commander may be a name and a phone.
+    commander = models.CharField(
+        _("komandan pos"), max_length=120, blank=True, help_text=_("nama, pangkat, telepon")
+    )
+    radio_channel = models.CharField(_("kanal radio"), max_length=32, blank=True)
 
     class Meta:
         ordering = ["-priority", "kind", "name"]
@@ -291,6 +297,44 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.officer_id} @ {self.post_id}"
+
+
+class CheckIn(models.Model):
+    """An officer's check-in (apel) at the post of one of his assignments, from his phone: the
+    server's time, the phone's, and where the phone was (if it could tell) and how far from
+    the post that is."""
+
+    officer = models.ForeignKey(
+        "personnel.Officer",
+        on_delete=models.PROTECT,
+        related_name="check_ins",
+        verbose_name=_("personel"),
+    )
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.PROTECT, related_name="check_ins", verbose_name=_("penugasan")
+    )
+    at = models.DateTimeField(_("diterima server"), auto_now_add=True, db_index=True)
+    phone_time = models.DateTimeField(_("jam ponsel"), null=True, blank=True)
+    # The phone's clock was far from the server's (docs/api.md, "Jam ponsel").
+    phone_time_suspect = models.BooleanField(_("jam ponsel menyimpang"), default=False)
+    lat = models.FloatField(_("lintang"), null=True, blank=True)
+    lon = models.FloatField(_("bujur"), null=True, blank=True)
+    accuracy = models.FloatField(
+        _("akurasi (m)"), null=True, blank=True, validators=[MinValueValidator(0.0)]
+    )
+    distance_m = models.PositiveIntegerField(_("jarak dari pos (m)"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("apel di pos")
+        verbose_name_plural = _("apel di pos")
+        indexes = [models.Index(fields=["officer", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.officer_id} @ {self.assignment_id} {self.at:%Y-%m-%d %H:%M}"
+
+    def clean(self) -> None:
+        validate_in_city(self.lat, self.lon)
 
 
 class DeploymentPattern(models.Model):

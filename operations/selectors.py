@@ -2,8 +2,10 @@
 
 import datetime as dt
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.access import CAN_READ_ALL_ASSIGNMENTS, Role, user_roles
 from operations import planner
@@ -170,6 +172,19 @@ def assignment_list_for_user(*, user):
     if Role.LAPANGAN in roles:
         return qs.filter(officer__user=user)
     return qs.none()
+
+
+def assignment_get_for_checkin(*, officer, pk: int) -> Assignment | None:
+    """The assignment `pk` for `officer` to check in at: his own, with its post; None when
+    there is none; PermissionDenied when it is another officer's (a check-in is only ever at
+    one's own post, so the answer says so rather than hiding it)."""
+    assignment = Assignment.objects.select_related("post").filter(pk=pk).first()
+    if assignment is not None and assignment.officer_id != officer.pk:
+        raise PermissionDenied(
+            _("Penugasan #%(n)d bukan penugasan Anda: apel hanya di pos penugasan sendiri.")
+            % {"n": assignment.pk}
+        )
+    return assignment
 
 
 def operation_window_default():

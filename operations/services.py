@@ -1,16 +1,21 @@
-"""Writes of the operations app: TPS vulnerability, posts, assignments, deployment plans."""
+"""Writes of the operations app: TPS vulnerability, posts, assignments, deployment plans, the
+field officer's check-ins at his posts."""
 
+import datetime as dt
+import math
 import time
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.phonetime import PhoneTime, phone_time_check
 from core.services import audit_diff, audit_record, audit_snapshot
 from operations import planner
 from operations.models import (
     Assignment,
+    CheckIn,
     DeploymentPattern,
     DeploymentPlan,
     Kelurahan,
@@ -18,6 +23,7 @@ from operations.models import (
     PostKind,
     Tps,
     TpsCategory,
+    validate_in_city,
 )
 from operations.selectors import planner_input_build
 from operations.vulnerability import vulnerability_category
@@ -349,3 +355,79 @@ def plan_accept(*, plan: DeploymentPlan, by) -> DeploymentPlan:
         note=f"{skipped} skipped: assigned by hand since the run" if skipped else "",
     )
     return plan
+
+
+# A check-in (apel) is taken from this long before an assignment starts until it ends.
+CHECKIN_EARLY = dt.timedelta(hours=2)
+
+
+def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    # Equirectangular: well under 0.1 % off across a city.
+    k = math.cos(math.radians((lat1 + lat2) / 2))
+    return 111_195.0 * math.hypot(lat2 - lat1, (lon2 - lon1) * k)
+
+
+@transaction.atomic
+def checkin_create(
+    *,
+    by,
+    officer: Officer,
+    assignment: Assignment,
+    lat: float | None,
+    lon: float | None,
+    accuracy: float | None,
+    phone_time: PhoneTime | None,
+) -> CheckIn:
+    """Record an officer's check-in at the post of his own assignment (PermissionDenied for
+    anyone else's; ValidationError for a cancelled or finished one, or a point outside the
+    city), with how far from the post the phone was."""
+    if assignment.officer_id != officer.pk:
+        raise PermissionDenied(
+            _("Penugasan #%(n)d bukan penugasan Anda: apel hanya di pos penugasan sendiri.")
+            % {"n": assignment.pk}
+        )
+    now = timezone.now()
+    if assignment.status != Assignment.Status.ACTIVE:
+        raise ValidationError({"assignment": _("Penugasan ini sudah dibatalkan.")})
+    if now >= assignment.ends_at:
+        raise ValidationError({"assignment": _("Penugasan ini sudah berakhir.")})
+    if now < assignment.starts_at - CHECKIN_EARLY:
+        raise ValidationError(
+            {"assignment": _("Apel paling cepat 2 jam sebelum penugasan dimulai.")}
+        )
+    if (lat is None) != (lon is None):
+        raise ValidationError({"lat": _("Lintang dan bujur harus diisi bersama.")})
+    try:
+        validate_in_city(lat, lon)
+    except ValidationError as exc:
+        raise ValidationError({"lat": exc.messages}) from None
+    phone_at, suspect = phone_time_check(phone_time, now)
+    post = assignment.post
+    distance = None if lat is None else round(_distance_m(lat, lon, post.lat, post.lon))
+    checkin = CheckIn.objects.create(
+        officer=officer,
+        assignment=assignment,
+        phone_time=phone_at,
+        phone_time_suspect=suspect,
+        lat=lat,
+        lon=lon,
+        accuracy=None if lat is None else accuracy,
+        distance_m=distance,
+    )
+    audit_record(
+        actor=by,
+        action="checkin.create",
+        obj=checkin,
+        changes={
+            "assignment": [None, assignment.pk],
+            "post": [None, post.pk],
+            "at": [None, checkin.at],
+            "phone_time": [None, phone_time.raw if phone_time else None],
+            "phone_time_suspect": [None, suspect],
+            "lat": [None, lat],
+            "lon": [None, lon],
+            "accuracy": [None, checkin.accuracy],
+            "distance_m": [None, distance],
+        },
+    )
+    return checkin

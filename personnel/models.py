@@ -195,6 +195,10 @@ class OfficerStatus(models.TextChoices):
     LEPAS_DINAS = "lepas_dinas", _("lepas dinas")
     SAKIT_CUTI = "sakit_cuti", _("sakit/cuti")
     LUKA = "luka", _("luka")
+    # Set by the officer himself from his phone (POST /api/v1/me/status/): a break during his
+    # duty, and a call for backup (which raises an alert at the command post at once).
+    ISTIRAHAT = "istirahat", _("istirahat")
+    BUTUH_BANTUAN = "butuh_bantuan", _("butuh bantuan")
 
 
 class Officer(models.Model):

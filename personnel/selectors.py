@@ -47,7 +47,8 @@ def strength_rollup() -> dict:
     """Totals by unit, satgas and status, Polres and BKO apart, deployed against reserve.
 
     deployed: has an active (not cancelled) assignment; reserve: available (siaga or bertugas)
-    with none; unavailable: lepas dinas, sakit/cuti or luka.
+    with none; unavailable: lepas dinas, sakit/cuti, luka, istirahat or butuh bantuan (an
+    officer on a break or calling for backup is not one to send).
     """
     qs = _with_deployed(Officer.objects.filter(officer_in_service_q())).annotate(
         is_bko=Q(contingent__isnull=False)

@@ -10,6 +10,9 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from sispam import env
 
@@ -19,13 +22,21 @@ try:
     DATABASE_URL = env.env_database_url("DATABASE_URL")
     REDIS_URL = env.env_redis_url("REDIS_URL")
     EMBEDDED = DATABASE_URL is None and REDIS_URL is None
-    DEBUG = env.env_bool("DEBUG", default=DATABASE_URL is None)
+    # Off unless a developer opts in (DEBUG=1): no visitor ever sees a debug page, the embedded
+    # default of `make run` included.
+    DEBUG = env.env_bool("DEBUG", default=False)
+    # Whether browsers reach the app over HTTPS: Secure cookies, HSTS, the redirect. Everywhere
+    # but the embedded default and development, which serve plain HTTP on this machine only.
+    HTTPS = env.env_bool("HTTPS", default=not (DEBUG or EMBEDDED))
+    # A TOTP code after the password for komando and admin (core/second_factor.py): on where
+    # HTTPS is (production), off on the embedded demo and for developers.
+    OTP_REQUIRED = env.env_bool("OTP_REQUIRED", default=HTTPS)
     SECRET_KEY = env.env_str("SECRET_KEY")
     ALLOWED_HOSTS = env.env_list(
-        "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
+        "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG or EMBEDDED else []
     )
     CSRF_TRUSTED_ORIGINS = env.env_list("CSRF_TRUSTED_ORIGINS", [])
-    SECURE_SSL_REDIRECT = env.env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+    SECURE_SSL_REDIRECT = env.env_bool("SECURE_SSL_REDIRECT", default=HTTPS)
     BEHIND_TLS_PROXY = env.env_bool("BEHIND_TLS_PROXY", default=False)
     HSTS_SECONDS = env.env_int("HSTS_SECONDS", 31536000, minimum=0)
     DB_POOL_MAX = env.env_int("DB_POOL_MAX", 10, minimum=1)
@@ -35,6 +46,8 @@ try:
     # Embedded default: seconds a SQLite writer waits for another's lock before giving up.
     SQLITE_BUSY_TIMEOUT = env.env_int("SQLITE_BUSY_TIMEOUT", 20, minimum=1)
     API_TOKEN_CACHE_SECONDS = env.env_int("API_TOKEN_CACHE_SECONDS", 5, minimum=0)
+    # An API token works this many hours after it was issued; then the phone asks for a new one.
+    API_TOKEN_HOURS = env.env_int("API_TOKEN_HOURS", 12, minimum=1)
     INCIDENT_VERIFY_MINUTES = env.env_int("INCIDENT_VERIFY_MINUTES", 10, minimum=1)
     ALERT_ACK_MINUTES = env.env_int("ALERT_ACK_MINUTES", 5, minimum=1)
     EW_SWEEP_SECONDS = env.env_int("EW_SWEEP_SECONDS", 30, minimum=1)
@@ -71,6 +84,9 @@ if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
 
 SECRET_KEY_MIN_LENGTH = 50  # what Django's deploy check asks (security.W009)
 
+if SECRET_KEY is None and EMBEDDED and not DEBUG:
+    # The embedded default with DEBUG off: a random key made once and kept beside its database.
+    SECRET_KEY = env.secret_key_file(BASE_DIR / "var" / "secret-key")
 if SECRET_KEY is None:
     if not DEBUG:
         raise ImproperlyConfigured(
@@ -105,6 +121,8 @@ INSTALLED_APPS = [
     "leaflet",
     "django_htmx",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "core",
     "personnel",
     "operations",
@@ -118,6 +136,9 @@ MIDDLEWARE = [
     "core.errors.OutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.ContentSecurityPolicyMiddleware",
+    # Pages and (in the embedded default) static files gzipped for phones on a saturated network;
+    # Django pads each body at random against BREACH, and CSRF tokens are masked per response.
+    "django.middleware.gzip.GZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.LanguageMiddleware",
@@ -126,6 +147,9 @@ MIDDLEWARE = [
     "core.uploads.UploadGuardMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(); then komando and admin wait for their TOTP code.
+    "django_otp.middleware.OTPMiddleware",
+    "core.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -179,6 +203,11 @@ else:
         DATABASES["default"]["OPTIONS"] = {
             "pool": {"min_size": 1, "max_size": DB_POOL_MAX, "timeout": DB_POOL_TIMEOUT},
         }
+        # The pool checks a connection (an empty query, ~0.07 ms) before lending it: after a
+        # PostgreSQL restart its idle connections are all dead, and without the check each one
+        # answered a request with a 503 (and /healthz with "down") long after the database was
+        # back (found by bench/fault_drill.py; tests/test_fault_drill.py).
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -242,12 +271,15 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
+            if DEBUG or EMBEDDED
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG
+# The embedded default serves static files from the checkout (no collectstatic step).
+WHITENOISE_USE_FINDERS = DEBUG or EMBEDDED
+
+OTP_TOTP_ISSUER = "Sispam Polres Metro"
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -295,6 +327,10 @@ SPECTACULAR_SETTINGS = {
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "memory://"
+if REDIS_URL:
+    # kombu's Redis transport with the fix that keeps a worker running when Redis goes away
+    # while a task is unacknowledged (sispam/broker.py).
+    CELERY_BROKER_TRANSPORT = "sispam.broker:Transport"
 CELERY_RESULT_BACKEND = None
 # Share the (disabled) result backend between threads: otherwise Celery builds it again in every
 # thread, and under ASGI every request runs in a thread of its own (measured: a fifth of the
@@ -340,10 +376,22 @@ else:
     # popped one Redis message per screen (200 per alert), the largest cost of the alert feed.
     # What pub/sub gives up (a message waiting for a consumer that is briefly away) the feed
     # does not need: a screen that reconnects asks `?since=` for what it missed.
+    # A connection found closed is opened again and the command sent once more: after a Redis
+    # restart the layer's connections are all dead, and without the retry the first push of
+    # each process was lost (and /healthz said "down") although Redis was back (found by
+    # bench/fault_drill.py). One retry, no wait: during an outage it fails as fast as before.
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "retry": Retry(NoBackoff(), 1),
+                        "retry_on_error": [RedisConnectionError],
+                    }
+                ]
+            },
         }
     }
 
@@ -357,7 +405,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-if not DEBUG:
+if HTTPS:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = HSTS_SECONDS

@@ -14,8 +14,9 @@ from command import api_dashboard, api_sitrep, api_summary, exercise_views, view
 from command import views_dashboard as dashboard_views
 from core import api as core_api
 from core import views as core_views
+from core import views_accounts, views_pwa
 from incidents import api as incidents_api
-from incidents import api_ew, api_learning, views_learning
+from incidents import api_ew, api_field, api_learning, api_tps, views_field, views_learning
 from incidents import views as incidents_views
 from operations import api as operations_api
 from operations import views as operations_views
@@ -42,7 +43,7 @@ router.register("posts", operations_api.PostViewSet, basename="post")
 router.register("assignments", operations_api.AssignmentViewSet, basename="assignment")
 router.register("plans", operations_api.PlanViewSet, basename="plan")
 router.register("incidents", incidents_api.IncidentViewSet, basename="incident")
-router.register("tps-returns", incidents_api.TpsReturnViewSet, basename="tps-return")
+router.register("tps-returns", api_tps.TpsReturnViewSet, basename="tps-return")
 router.register("intel", api_ew.IntelViewSet, basename="intel")
 router.register("tips", api_ew.TipViewSet, basename="tip")
 router.register("alerts", api_ew.AlertViewSet, basename="alert")
@@ -61,6 +62,14 @@ api_v1 = [
     ),
     path("liaison/summary/", api_dashboard.LiaisonSummaryView.as_view(), name="api-liaison"),
     path("sitrep/", api_sitrep.SitrepView.as_view(), name="api-sitrep"),
+    path("me/duty/", api_field.DutyView.as_view(), name="api-me-duty"),
+    path("me/status/", api_field.OwnStatusView.as_view(), name="api-me-status"),
+    path("me/check-ins/", api_field.CheckInView.as_view(), name="api-me-check-ins"),
+    path(
+        "dispatches/<int:pk>/progress/",
+        api_field.DispatchProgressView.as_view(),
+        name="api-dispatch-progress",
+    ),
     *router.urls,
 ]
 
@@ -83,6 +92,35 @@ urlpatterns = [
     path("operasi/dasbor/", dashboard_views.dashboard, name="dashboard"),
     path("operasi/dasbor/panel/", dashboard_views.dashboard_panel, name="dashboard-panel"),
     path("pengelolaan/", core_views.landing_admin, name="landing-admin"),
+    path("pengelolaan/pengguna/", views_accounts.user_list, name="account-list"),
+    path("pengelolaan/pengguna/baru/", views_accounts.user_new, name="account-new"),
+    path("pengelolaan/pengguna/<int:pk>/", views_accounts.user_detail, name="account-detail"),
+    path(
+        "pengelolaan/pengguna/<int:pk>/sandi/",
+        views_accounts.user_password,
+        name="account-password",
+    ),
+    path(
+        "pengelolaan/pengguna/<int:pk>/buka-kunci/",
+        views_accounts.user_unlock,
+        name="account-unlock",
+    ),
+    path(
+        "pengelolaan/pengguna/<int:pk>/cabut-token/",
+        views_accounts.user_token_revoke,
+        name="account-token-revoke",
+    ),
+    path(
+        "pengelolaan/pengguna/<int:pk>/faktor-kedua/hapus/",
+        views_accounts.user_otp_reset,
+        name="account-otp-reset",
+    ),
+    path("akun/faktor-kedua/", views_accounts.otp_verify, name="otp-verify"),
+    path("akun/faktor-kedua/pasang/", views_accounts.otp_setup, name="otp-setup"),
+    path("pengelolaan/sesi/", views_accounts.signed_in, name="account-sessions"),
+    path("akun/sesi/", views_accounts.my_sessions, name="my-sessions"),
+    path("akun/sesi/<int:pk>/akhiri/", views_accounts.session_end, name="session-end"),
+    path("akun/token/cabut/", views_accounts.my_token_revoke, name="my-token-revoke"),
     path("audit/", core_views.audit_list, name="audit-trail"),
     path("personel/", personnel_views.roster, name="roster"),
     path("personel/kekuatan/", personnel_views.strength, name="strength"),
@@ -97,6 +135,9 @@ urlpatterns = [
     path("operasi/laporan-situasi/unduh.pdf", views_sitrep.sitrep_pdf_download, name="sitrep-pdf"),
     path("operasi/laporan-situasi/unduh.csv", views_sitrep.sitrep_csv_download, name="sitrep-csv"),
     path("lapor/", incidents_views.report_form, name="report-form"),
+    path("lapor/tps/", views_field.tps_return_form, name="tps-return-form"),
+    path("sw.js", views_pwa.service_worker, name="service-worker"),
+    path("manifest.webmanifest", views_pwa.web_manifest, name="web-manifest"),
     path("informasi/", incidents_views.tip_form, name="tip-form"),
     path("intel/laporan/", incidents_views.intel_page, name="intel-page"),
     path("intel/peringatan-dini/", views_learning.console, name="ew-console"),

@@ -16,7 +16,7 @@ from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from core.models import AuditEvent, WorkerHeartbeat
+from core.models import AuditEvent, IdempotentRequest, UserSession, WorkerHeartbeat
 from incidents.ew import default_config
 from incidents.models import (
     Alert,
@@ -38,6 +38,7 @@ from incidents.models import (
 )
 from operations.models import (
     Assignment,
+    CheckIn,
     DeploymentPattern,
     DeploymentPlan,
     ElectionPhase,
@@ -105,6 +106,28 @@ class WorkerHeartbeatFactory(factory.django.DjangoModelFactory):
 
     hostname = factory.Sequence(lambda n: f"worker-{n}")
     last_seen = factory.LazyFunction(now)
+
+
+class UserSessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = UserSession
+
+    session_key = factory.Sequence(lambda n: f"{n:040d}")
+    user = factory.SubFactory(UserFactory, role="komando")
+    ip_address = "10.0.0.5"
+    user_agent = "Mozilla/5.0 (Linux; Android 13)"
+
+
+class IdempotentRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IdempotentRequest
+
+    user = factory.SubFactory(UserFactory, role="lapangan")
+    key = factory.Sequence(lambda n: f"kunci-{n}")
+    scope = "me.status"
+    request_hash = factory.Sequence(lambda n: f"{n:064x}")
+    status_code = 200
+    response = factory.LazyFunction(lambda: {"status": "bertugas"})
 
 
 # --- personnel -------------------------------------------------------------------------------
@@ -236,6 +259,19 @@ class AssignmentFactory(factory.django.DjangoModelFactory):
     starts_at = factory.LazyFunction(now)
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + dt.timedelta(hours=8))
     source = "manual"
+
+
+class CheckInFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CheckIn
+
+    assignment = factory.SubFactory(AssignmentFactory)
+    officer = factory.SelfAttribute("assignment.officer")
+    phone_time = factory.LazyFunction(now)
+    lat = factory.LazyAttribute(lambda o: o.assignment.post.lat + 0.0002)
+    lon = factory.LazyAttribute(lambda o: o.assignment.post.lon)
+    accuracy = 12.0
+    distance_m = 22
 
 
 class DeploymentPatternFactory(factory.django.DjangoModelFactory):

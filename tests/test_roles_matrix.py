@@ -14,6 +14,7 @@ from django.utils import timezone
 from core.services import audit_record
 from incidents.models import (
     Alert,
+    Dispatch,
     EwConfig,
     EwCorrection,
     EwScore,
@@ -149,6 +150,9 @@ def samples(personas, settings, tmp_path):
         ends_at=now,
         stopped_at=now,
     )
+    dispatch = Dispatch.objects.create(
+        incident=incident, officer=officer, dispatched_by=personas["komando"]
+    )
     incident_routes = [
         r for r in MATRIX if r.startswith(("/api/v1/incidents/{pk}", "/kejadian/{pk}"))
     ]
@@ -157,6 +161,7 @@ def samples(personas, settings, tmp_path):
         "/kejadian/foto/{pk}/": photo.pk,
         "/kejadian/foto/{pk}/asli/": photo.pk,
         "/api/v1/tps-returns/{pk}/": tps_return.pk,
+        "/api/v1/dispatches/{pk}/progress/": dispatch.pk,
         "/api/v1/intel/{pk}/": intel.pk,
         "/api/v1/tips/{pk}/": tip.pk,
         "/api/v1/ew-config/{pk}/": rules.pk,
@@ -190,6 +195,10 @@ def samples(personas, settings, tmp_path):
         "/operasi/latihan/{pk}/": run.pk,
         "/operasi/latihan/{pk}/laporan.json": run.pk,
         "/operasi/latihan/{pk}/hentikan/": run.pk,
+        **{
+            r: personas["lapangan"].pk for r in MATRIX if r.startswith("/pengelolaan/pengguna/{pk}")
+        },
+        "/akun/sesi/{pk}/akhiri/": 1,
         "/api/v1/kecamatan/{pk}/": Kecamatan.objects.first().pk,
         "/api/v1/kelurahan/{pk}/": Kelurahan.objects.first().pk,
         "/api/v1/phases/{pk}/": ElectionPhase.objects.first().pk,

@@ -20,3 +20,26 @@ def test_the_vendored_htmx_is_the_pinned_release():
     dashboard = (ROOT / "templates" / "operations" / "dashboard.html").read_text()
     assert f"vendor/htmx/htmx-{pinned}.min.js" in dashboard
     assert "http" not in re.findall(r'<script src="([^"]+)"', dashboard)[0]  # our own origin
+
+
+def test_the_vendored_idb_and_workbox_are_the_pinned_releases():
+    pins = json.loads((ROOT / "package.json").read_text())["devDependencies"]
+    lock = json.loads((ROOT / "package-lock.json").read_text())["packages"]
+    for name in ("idb", "workbox-core", "workbox-routing", "workbox-strategies"):
+        assert re.fullmatch(r"\d+\.\d+\.\d+", pins[name]), name
+        assert lock[f"node_modules/{name}"]["version"] == pins[name], name
+    idb = ROOT / "static" / "vendor" / "idb"
+    assert [p.name for p in idb.glob("idb-*.js")] == [f"idb-{pins['idb']}.umd.js"]
+    assert (idb / "LICENSE").is_file()
+    workbox = ROOT / "static" / "vendor" / f"workbox-{pins['workbox-core']}"
+    assert not (workbox / "workbox-sw.js").exists()  # its loader names a CDN
+    for part in ("core", "routing", "strategies"):
+        text = (workbox / f"workbox-{part}.prod.js").read_text()
+        assert f"workbox:{part}:" in text
+    # The worker names exactly these files (core/views_pwa.py, templates/pwa/sw.js).
+    sw = (ROOT / "templates" / "pwa" / "sw.js").read_text()
+    assert "workbox_urls" in sw and "workbox-sw" not in sw
+    assert f'WORKBOX = "vendor/workbox-{pins["workbox-core"]}/"' in (
+        ROOT / "core" / "views_pwa.py"
+    ).read_text()
+    assert f"vendor/idb/idb-{pins['idb']}.umd.js" in sw

@@ -275,7 +275,31 @@
     } else if (ev.incident) {
       if (opsMap) { opsMap.upsertIncident(ev.incident); }
       scheduleRefresh();
+    } else if (ev.dispatch) {
+      noteDispatch(ev.dispatch);
+      if (opsMap) { opsMap.upsertDispatch(ev.dispatch); }
+      if (ev.dispatch.step === "tiba") { scheduleRefresh(); }  // the response-time figures
     }
+  }
+
+  // ---- a dispatched officer's own steps (berangkat, tiba, selesai), from his phone ----
+  // One line per dispatch at the top of the feed, replaced by its next step; the five latest
+  // are kept. They are not alerts: no buttons, not counted, left alone by the catch-up.
+  var NOTES_KEPT = 5;
+  function noteDispatch(d) {
+    var old = feed.querySelector('li.feed-note[data-dispatch="' + d.id + '"]');
+    if (old) { old.remove(); }
+    var when = new Date(d.at || Date.now()).toLocaleTimeString("id-ID", { timeZone: "Asia/Jakarta", hour: "2-digit", minute: "2-digit" });
+    var li = el("li", "feed-note" + (d.step === "tiba" ? " flash" : ""));
+    li.dataset.dispatch = d.id;
+    li.dataset.incident = d.incident;
+    li.dataset.step = d.step;
+    if (d.is_exercise) { li.appendChild(el("span", "badge exercise", t.exercise)); li.appendChild(document.createTextNode(" ")); }
+    li.appendChild(el("strong", null, t.incident + " #" + d.incident));
+    li.appendChild(document.createTextNode(" · " + d.officer + ": " + ((t.dispatch_steps || {})[d.step] || d.step) + " " + when));
+    feed.insertBefore(li, feed.firstChild);
+    var notes = feed.querySelectorAll("li.feed-note");
+    for (var i = NOTES_KEPT; i < notes.length; i++) { notes[i].remove(); }
   }
 
   // ---- a quiet stream is checked: an alert whose push was lost still shows ----

@@ -6,7 +6,7 @@
   var button = document.getElementById("show-map");
   var box = document.getElementById("pick-map");
   var dataEl = document.getElementById("map-data");
-  if (!button || !box || !dataEl || !window.L) { if (button) { button.hidden = true; } return; }
+  if (!button || !box || !dataEl) { if (button) { button.hidden = true; } return; }
   var data = JSON.parse(dataEl.textContent);
   var map = null;
   var pin = null;
@@ -22,9 +22,30 @@
     form.elements.lat.dispatchEvent(new Event("input", { bubbles: true }));
   }
 
+  // Leaflet (its script and stylesheet) is fetched on the first tap only: the form opens light
+  // on a slow network, and the map is there for those who ask for it.
+  function leaflet() {
+    if (window.L) { return Promise.resolve(); }
+    return new Promise(function (resolve, reject) {
+      var css = document.createElement("link");
+      css.rel = "stylesheet";
+      css.href = box.dataset.leafletCss;
+      document.head.appendChild(css);
+      var script = document.createElement("script");
+      script.src = box.dataset.leafletJs;
+      script.onload = resolve;
+      script.onerror = reject;
+      document.head.appendChild(script);
+    });
+  }
+
   button.addEventListener("click", function () {
     box.hidden = !box.hidden;
     if (box.hidden || map) { if (map) { map.invalidateSize(); } return; }
+    leaflet().then(show, function () { box.hidden = true; });
+  });
+
+  function show() {
     map = L.map(box, { zoomControl: true }).setView(data.centre, 13);
     if (data.tiles) { L.tileLayer(data.tiles, { maxZoom: 19 }).addTo(map); }
     data.kelurahan.forEach(function (k) {
@@ -33,5 +54,5 @@
         .addTo(map);
     });
     map.on("click", function (event) { place(event.latlng); });
-  });
+  }
 })();

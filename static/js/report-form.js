@@ -1,177 +1,158 @@
-// Sispam field report form: keeps a draft on the phone, sends through the API with an
-// Idempotency-Key and retries until the network answers, so a report is never lost and never
-// sent twice. Without this script the form still posts to the server the classic way.
+// Sispam field report form: each report goes to the phone's outbox (static/js/outbox.js) with
+// its own Idempotency-Key and its photos resized here (longest side 1600 px, JPEG), then
+// leaves when the network answers; several reports may wait at once, none is ever dropped.
+// The phone's position picks the nearest TPS and its kelurahan. Without this script the form
+// still posts to the server the classic way.
 (function () {
   "use strict";
   var form = document.getElementById("report-form");
-  if (!form || !window.fetch || !window.localStorage) { return; }
-  var DRAFT = "sispam-report-draft";
-  var statusEl = document.getElementById("send-status");
+  var Field = window.SispamField;
+  if (!form || !Field || !window.fetch) { return; }
   var keyEl = document.getElementById("id_idempotency_key");
+  var statusEl = document.getElementById("send-status");
   var fields = ["type", "occurred_at", "tps", "post", "kelurahan", "lat", "lon",
                 "description", "crowd_size", "casualties"];
-  var retryDelay = 2000;
-  var retryTimer = null;
-  var sending = false;
+  var MAX_SIDE = 1600;
+  var OLD_DRAFT = "sispam-report-draft";  // the single draft of earlier versions
+  var TYPING = "sispam-report-typing";  // the report being written, until it is queued
 
   function msg(name) { return form.dataset["msg" + name] || ""; }
   function say(text, kind) {
     statusEl.textContent = text;
     statusEl.className = "send-status " + (kind || "");
   }
-  function newKey() {
-    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
-    return "k-" + Date.now() + "-" + Math.random().toString(16).slice(2);
-  }
   function colour() {
     var checked = form.querySelector("input[name=colour]:checked");
     return checked ? checked.value : "hijau";
   }
-  function collect() {
-    var data = { colour: colour() };
+  function payload() {
+    var body = { colour: colour() };
     fields.forEach(function (name) {
-      var el = form.elements[name];
-      if (el && el.value !== "") { data[name] = el.value; }
+      var input = form.elements[name];
+      if (input && input.value !== "") { body[name] = input.value; }
     });
-    return data;
-  }
-  function saveDraft(pending) {
-    var draft = { key: keyEl.value, data: collect(), pending: !!pending, saved: Date.now() };
-    localStorage.setItem(DRAFT, JSON.stringify(draft));
-  }
-  function loadDraft() {
-    try { return JSON.parse(localStorage.getItem(DRAFT) || "null"); } catch (e) { return null; }
-  }
-  function restore(draft) {
-    keyEl.value = draft.key;
-    Object.keys(draft.data).forEach(function (name) {
-      if (name === "colour") {
-        var radio = form.querySelector("input[name=colour][value=" + draft.data.colour + "]");
-        if (radio) { radio.checked = true; }
-      } else if (form.elements[name]) {
-        form.elements[name].value = draft.data[name];
-      }
-    });
-  }
-  function showErrors(body) {
-    form.querySelectorAll(".field-error").forEach(function (p) { p.textContent = ""; });
-    Object.keys(body || {}).forEach(function (field) {
-      var target = form.querySelector(".field-error[data-for=" + field + "]") ||
-        form.querySelector(".field-error[data-for=location]");
-      var value = body[field];
-      if (target && field !== "code") { target.textContent = [].concat(value).join(" "); }
-    });
-  }
-  function payload(data) {
-    var body = {};
-    Object.keys(data).forEach(function (k) { body[k] = data[k]; });
     if (body.occurred_at && body.occurred_at.length === 16) {
       body.occurred_at = body.occurred_at + ":00+07:00";  // the form's local time is WIB
     }
     ["lat", "lon"].forEach(function (k) {
       if (body[k] !== undefined) { body[k] = parseFloat(String(body[k]).replace(",", ".")); }
     });
-    return JSON.stringify(body);
-  }
-  function scheduleRetry() {
-    clearTimeout(retryTimer);
-    if (navigator.onLine === false) {
-      // No network at all: look again every few seconds (and at once on the "online" event)
-      // rather than backing off, so the report leaves as soon as a signal is back.
-      retryTimer = setTimeout(send, 5000);
-      return;
-    }
-    retryTimer = setTimeout(send, retryDelay);
-    retryDelay = Math.min(retryDelay * 2, 60000);
-  }
-  function uploadPhotos(incidentId, files, index) {
-    if (index >= files.length) { return Promise.resolve(); }
-    var data = new FormData();
-    data.append("photo", files[index]);
-    return fetch(form.dataset.api + incidentId + "/photos/", {
-      method: "POST", body: data, credentials: "same-origin",
-      headers: { "X-CSRFToken": Sispam.csrf(form) }
-    }).then(function (r) {
-      if (r.status >= 500) { throw new Error("photo " + r.status); }
-      return uploadPhotos(incidentId, files, index + 1);
-    }, function () {
-      say(msg("Photo"), "pending");
-      return new Promise(function (resolve) { setTimeout(resolve, 3000); })
-        .then(function () { return uploadPhotos(incidentId, files, index); });
+    ["tps", "post", "crowd_size", "casualties"].forEach(function (k) {
+      if (body[k] !== undefined) { body[k] = parseInt(body[k], 10); }
     });
+    return body;
   }
-  function done(body) {
-    var files = form.elements.photos ? Array.prototype.slice.call(form.elements.photos.files) : [];
-    return uploadPhotos(body.id, files, 0).then(function () {
-      localStorage.removeItem(DRAFT);
-      say(msg("Sent") + " #" + body.id, "sent");
-      form.reset();
-      keyEl.value = newKey();
-      sending = false;
+  function restore(body) {
+    Object.keys(body || {}).forEach(function (name) {
+      if (name === "colour") {
+        var radio = form.querySelector("input[name=colour][value=" + body.colour + "]");
+        if (radio) { radio.checked = true; }
+        return;
+      }
+      var input = form.elements[name];
+      if (!input) { return; }
+      var value = body[name];
+      if (name === "occurred_at" && typeof value === "string") { value = value.slice(0, 16); }
+      input.value = value;
     });
+    say(msg("Restored"), "pending");
+    form.scrollIntoView();
   }
-  function send() {
-    var draft = loadDraft();
-    if (!draft || !draft.pending) { sending = false; return; }
-    sending = true;
-    say(msg("Sending"), "sending");
-    fetch(form.dataset.api, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: {
-        "Content-Type": "application/json",
-        "Accept": "application/json",
-        "Idempotency-Key": draft.key,
-        "X-CSRFToken": Sispam.csrf(form)
-      },
-      body: payload(draft.data)
-    }).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (body) {
-        if (r.status === 200 || r.status === 201) {
-          retryDelay = 2000;
-          return done(body);
-        }
-        if (r.status === 400 || r.status === 422) {
-          // The report itself is wrong: keep the draft, stop retrying, show why.
-          saveDraft(false);
-          sending = false;
-          showErrors(body);
-          say(msg("Invalid"), "invalid");
-          return;
-        }
-        if (r.status === 401 || r.status === 403) {
-          saveDraft(true);
-          sending = false;
-          say(msg("Pending"), "pending");
-          return;
-        }
-        throw new Error("HTTP " + r.status);  // 429, 5xx: try again later
-      });
-    }).catch(function () {
-      say(msg("Pending"), "pending");
-      scheduleRetry();
-    });
+  window.SispamReportForm = { restore: restore };
+
+  function label() {
+    var type = form.elements.type;
+    var tps = form.elements.tps;
+    var text = type.options[type.selectedIndex].text;
+    if (tps && tps.value) { text += " · " + tps.options[tps.selectedIndex].text; }
+    return text;
   }
 
-  var existing = loadDraft();
-  if (existing && existing.data) {
-    restore(existing);
-    say(msg("Restored"), "pending");
-    if (existing.pending) { send(); }
+  // A photo as the phone sends it: at most MAX_SIDE on its longest side, JPEG. A picture the
+  // browser cannot decode goes as it is (the server says if it refuses it).
+  function resize(file) {
+    if (!window.createImageBitmap) { return Promise.resolve({ blob: file, name: file.name }); }
+    return createImageBitmap(file).then(function (bitmap) {
+      var scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * scale);
+      canvas.height = Math.round(bitmap.height * scale);
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      return new Promise(function (resolve) {
+        canvas.toBlob(function (blob) {
+          resolve({ blob: blob || file, name: (file.name || "foto").replace(/\.\w+$/, "") + ".jpg" });
+        }, "image/jpeg", 0.85);
+      });
+    }, function () { return { blob: file, name: file.name }; });
   }
-  form.addEventListener("input", function () { if (!sending) { saveDraft(false); } });
-  form.addEventListener("change", function () { if (!sending) { saveDraft(false); } });
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    if (sending) { return; }
-    saveDraft(true);
-    retryDelay = 2000;
-    send();
+    var files = form.elements.photos ? Array.prototype.slice.call(form.elements.photos.files, 0, 5) : [];
+    var body = payload();
+    var item = {
+      key: keyEl.value || window.SispamOutbox.newKey(),
+      kind: "incident",
+      label: label(),
+      url: form.dataset.api,
+      photos_url: form.dataset.api + "{id}/photos/",
+      body: body
+    };
+    Promise.all(files.map(resize)).then(function (photos) {
+      item.photos = photos;
+      return Field.queue(item);
+    }).then(function () {
+      form.reset();
+      keyEl.value = window.SispamOutbox.newKey();
+      try { localStorage.removeItem(TYPING); } catch (e) { /* no storage */ }
+      preselect();
+    });
   });
-  window.addEventListener("online", function () {
-    var draft = loadDraft();
-    if (draft && draft.pending) { clearTimeout(retryTimer); retryDelay = 2000; send(); }
-  });
+
+  // What he is typing survives a reload (a phone that locks, a tab the browser kills).
+  function keepTyping() {
+    try { localStorage.setItem(TYPING, JSON.stringify(payload())); } catch (e) { /* full */ }
+  }
+  form.addEventListener("input", keepTyping);
+  form.addEventListener("change", keepTyping);
+  try {
+    var typing = JSON.parse(localStorage.getItem(TYPING) || "null");
+    if (typing && typing.description) { restore(typing); }
+  } catch (e) { /* nothing kept */ }
+
+  // --- Quick to fill ----------------------------------------------------------------------
+  var tpsSelect = form.elements.tps;
+  function preselect() {
+    // The officer's assigned TPS first and chosen (the server marks it data-assigned).
+    var mine = tpsSelect && tpsSelect.querySelector("option[data-assigned]");
+    if (mine && !tpsSelect.value) { tpsSelect.value = mine.value; }
+  }
+  function nearest(lat, lon) {
+    var best = null;
+    var bestD = Infinity;
+    Array.prototype.forEach.call(tpsSelect.options, function (opt) {
+      if (!opt.dataset.lat) { return; }
+      var dy = parseFloat(opt.dataset.lat) - lat;
+      var dx = (parseFloat(opt.dataset.lon) - lon) * Math.cos(lat * Math.PI / 180);
+      var d = dx * dx + dy * dy;
+      if (d < bestD) { bestD = d; best = opt; }
+    });
+    return best;
+  }
+  var search = document.getElementById("tps-search");
+  if (search && tpsSelect) {
+    search.hidden = false;
+    search.addEventListener("input", function () {
+      var q = search.value.trim().toLowerCase();
+      var first = null;
+      Array.prototype.forEach.call(tpsSelect.options, function (opt) {
+        var match = !q || !opt.value || opt.text.toLowerCase().indexOf(q) >= 0;
+        opt.hidden = !match;
+        if (match && opt.value && !first) { first = opt; }
+      });
+      if (first && q) { tpsSelect.value = first.value; }
+    });
+  }
   var locate = document.getElementById("use-location");
   if (locate) {
     locate.addEventListener("click", function () {
@@ -179,8 +160,26 @@
       navigator.geolocation.getCurrentPosition(function (pos) {
         form.elements.lat.value = pos.coords.latitude.toFixed(6);
         form.elements.lon.value = pos.coords.longitude.toFixed(6);
-        saveDraft(false);
+        var opt = tpsSelect && nearest(pos.coords.latitude, pos.coords.longitude);
+        if (opt) {
+          tpsSelect.value = opt.value;
+          if (form.elements.kelurahan && opt.dataset.kelurahan) {
+            form.elements.kelurahan.value = opt.dataset.kelurahan;
+          }
+          say(msg("Nearest") + " " + opt.text, "sent");
+        }
       }, function () { say(msg("Noloc"), "invalid"); }, { enableHighAccuracy: true, timeout: 15000 });
     });
   }
+  preselect();
+
+  // A draft kept by an earlier version of this page: into the outbox, not lost.
+  try {
+    var old = JSON.parse(localStorage.getItem(OLD_DRAFT) || "null");
+    if (old && old.data && old.pending) {
+      Field.queue({ key: old.key, kind: "incident", label: msg("Olddraft"), url: form.dataset.api,
+                    photos_url: form.dataset.api + "{id}/photos/", body: old.data });
+    }
+    localStorage.removeItem(OLD_DRAFT);
+  } catch (e) { /* no storage: nothing to carry over */ }
 })();

@@ -99,7 +99,8 @@
     } else {
       el.classList.add("no-tiles");
     }
-    var state = { tps: [], incidents: {}, alerts: {}, places: {} };
+    // dispatchLines: incident id -> one line per dispatched officer's latest reported step.
+    var state = { tps: [], incidents: {}, alerts: {}, places: {}, dispatchLines: {}, dispatchSteps: {} };
 
     function link(url, id) {
       if (!url) { return null; }
@@ -156,6 +157,7 @@
             (p.kelurahan || "") + " · " + new Date(p.at).toLocaleString("id-ID", { timeZone: "Asia/Jakarta" })
           ];
           if (p.exercise) { lines.push(t.exercise); }
+          (state.dispatchLines[p.id] || []).forEach(function (line) { lines.push(line); });
           return box(lines, config.incidentUrl, p.id);
         },
         onDraw: function (layer) { el.dataset.incidentsDrawn = layer.drawn; }
@@ -275,7 +277,14 @@
       drawAlerts();
     }
 
-    return { map: map, load: load, upsertIncident: upsertIncident, upsertAlert: upsertAlert };
+    function upsertDispatch(d) {
+      // The incident's popup gets a line per officer: "Bripka Budi: tiba di lokasi".
+      var steps = state.dispatchSteps[d.incident] = state.dispatchSteps[d.incident] || {};
+      steps[d.id] = d.officer + ": " + ((t.dispatch_steps || {})[d.step] || d.step);
+      state.dispatchLines[d.incident] = Object.keys(steps).map(function (k) { return steps[k]; });
+    }
+
+    return { map: map, load: load, upsertIncident: upsertIncident, upsertAlert: upsertAlert, upsertDispatch: upsertDispatch };
   }
 
   window.SispamMap = { create: create };
