@@ -39,7 +39,8 @@ def test_the_vendored_idb_and_workbox_are_the_pinned_releases():
     # The worker names exactly these files (core/views_pwa.py, templates/pwa/sw.js).
     sw = (ROOT / "templates" / "pwa" / "sw.js").read_text()
     assert "workbox_urls" in sw and "workbox-sw" not in sw
-    assert f'WORKBOX = "vendor/workbox-{pins["workbox-core"]}/"' in (
-        ROOT / "core" / "views_pwa.py"
-    ).read_text()
+    assert (
+        f'WORKBOX = "vendor/workbox-{pins["workbox-core"]}/"'
+        in (ROOT / "core" / "views_pwa.py").read_text()
+    )
     assert f"vendor/idb/idb-{pins['idb']}.umd.js" in sw
