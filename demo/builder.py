@@ -20,7 +20,13 @@ from command.scenario import scenario_load_files
 from core.access import Role
 from demo.names import FIRST_NAMES, LAST_NAMES, STREETS
 from operations.models import Kecamatan, Kelurahan, Post, PostKind, Tps
-from operations.reference import VOTERS_BY_KECAMATAN, WIB, reference_load
+from operations.reference import (
+    VOTERS_BY_KECAMATAN,
+    WIB,
+    phases_place,
+    polling_day_shift,
+    reference_load,
+)
 from operations.vulnerability import vulnerability_category
 from personnel.models import (
     BkoContingent,
@@ -266,8 +272,8 @@ def _users_exist() -> None:
         )
 
 
-def _contingents(units: dict[str, Unit], request: BkoRequest) -> None:
-    arrived = dt.datetime(2024, 2, 12, 8, 0, tzinfo=WIB)
+def _contingents(units: dict[str, Unit], request: BkoRequest, shift: dt.timedelta) -> None:
+    arrived = dt.datetime(2024, 2, 12, 8, 0, tzinfo=WIB) + shift
     for code, name, _home, strength, _pool in BKO:
         BkoContingent.objects.update_or_create(
             code=code,
@@ -443,23 +449,25 @@ def _posts() -> int:
     return len(rows)
 
 
-def _bko_request() -> BkoRequest:
-    """The request behind the demo contingents: 300 asked, 260 approved (partial approval)."""
+def _bko_request(shift: dt.timedelta) -> BkoRequest:
+    """The request behind the demo contingents: 300 asked, 260 approved (partial approval),
+    its dates `shift` away from Pemilu 2024's."""
     komando = get_user_model().objects.get(username=Role.KOMANDO.value)
-    request, _ = BkoRequest.objects.get_or_create(
+    request, _ = BkoRequest.objects.update_or_create(
+        # Its natural key: what was asked for where (its dates move with the calendar).
         kind="Brimob, Samapta dan Polres tetangga",
-        needed_from=dt.datetime(2024, 2, 12, 6, 0, tzinfo=WIB),
+        location="Kota Metro: KPU, Bawaslu, gudang logistik, TPS rawan",
+        requested_by=komando,
         defaults={
+            "needed_from": dt.datetime(2024, 2, 12, 6, 0, tzinfo=WIB) + shift,
             "count": 300,
-            "location": "Kota Metro: KPU, Bawaslu, gudang logistik, TPS rawan",
-            "reason": "Pengamanan pemungutan, penghitungan dan rekapitulasi suara Pemilu 2024.",
-            "needed_until": dt.datetime(2024, 3, 20, 23, 0, tzinfo=WIB),
+            "reason": "Pengamanan pemungutan, penghitungan dan rekapitulasi suara pemilu.",
+            "needed_until": dt.datetime(2024, 3, 20, 23, 0, tzinfo=WIB) + shift,
             "status": BkoRequest.Status.SEBAGIAN,
             "approved_count": 260,
             "decision_note": "Polda Lampung menyetujui 260 personel.",
-            "requested_by": komando,
             "decided_by": komando,
-            "decided_at": dt.datetime(2024, 2, 5, 10, 0, tzinfo=WIB),
+            "decided_at": dt.datetime(2024, 2, 5, 10, 0, tzinfo=WIB) + shift,
         },
     )
     return request
@@ -508,13 +516,16 @@ TPS_FIELDS = [
 
 
 @transaction.atomic
-def demo_seed() -> DemoResult:
-    """Build (or bring back to) the deterministic Kota Metro demo."""
+def demo_seed(*, voting_day: dt.date | None = None) -> DemoResult:
+    """Build (or bring back to) the deterministic Kota Metro demo, its election calendar placed
+    so that polling day is `voting_day` (the Pemilu 2024 calendar itself when `None`)."""
     rng = random.Random(SEED)  # noqa: S311 (demo data, not secrets)
+    shift = polling_day_shift(voting_day)
     reference_load()
+    phases_place(voting_day)
     units = _units()
     _users_exist()
-    _contingents(units, _bko_request())
+    _contingents(units, _bko_request(shift), shift)
     officers = _officer_rows(rng, units)
     units_by_id = {u.pk: u for u in units.values()}
     satgas = {s.code: s for s in Satgas.objects.all()}

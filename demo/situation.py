@@ -181,8 +181,12 @@ def situation_seed(*, now=None, count: int = 36) -> SituationResult:
                 services.incident_transition(incident=incident, by=command, action="close")
     returns = 0
     steps = [TpsStatus.DIBUKA, TpsStatus.PEMUNGUTAN, TpsStatus.PENGHITUNGAN]
+    # No TPS further along than the clock allows: opening from 07:00 WIB, voting until 13:00,
+    # counting after it (PKPU 25/2023); before dawn every TPS is still closed.
+    hour = timezone.localtime(now).hour
+    clock = 0 if hour < 7 else 1 if hour < 8 else 2 if hour < 13 else 3
     for tps in tps_all:
-        reached = rng.choices([0, 1, 2, 3], weights=[5, 15, 55, 25])[0]
+        reached = min(clock, rng.choices([0, 1, 2, 3], weights=[5, 15, 55, 25])[0])
         for status in steps[:reached]:
             tps_return_create(by=field, tps=tps, status=status)
             returns += 1

@@ -163,3 +163,34 @@ def places_load(apps) -> None:
             code=code,
             defaults={"name": name, "starts_at": start, "ends_at": end, "risk_weight": weight},
         )
+
+
+# Polling day of the reference calendar: every phase is placed relative to it.
+POLLING_DAY_2024 = dt.date(2024, 2, 14)
+
+
+def polling_day_shift(voting_day: dt.date | None) -> dt.timedelta:
+    """How far the reference calendar moves so that its polling day falls on `voting_day`
+    (whole days, so every phase keeps its clock times in WIB); none for `None`."""
+    if voting_day is None:
+        return dt.timedelta(0)
+    return dt.timedelta(days=(voting_day - POLLING_DAY_2024).days)
+
+
+def phases_place(voting_day: dt.date | None) -> int:
+    """Move the election timetable so that polling day is `voting_day` (07:00-13:00 WIB), every
+    other phase at its Pemilu 2024 distance from it; `None` puts the 2024 calendar back.
+    Idempotent: computed from the reference table, never from the rows' current times."""
+    ElectionPhase = django_apps.get_model("operations", "ElectionPhase")
+    shift = polling_day_shift(voting_day)
+    for code, name, start, end, weight in PHASES_2024:
+        ElectionPhase.objects.update_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "starts_at": start + shift,
+                "ends_at": end + shift,
+                "risk_weight": weight,
+            },
+        )
+    return len(PHASES_2024)

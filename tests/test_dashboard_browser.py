@@ -176,7 +176,9 @@ def test_the_liaison_sees_statuses_and_election_incidents_on_a_map_and_can_print
     page.wait_for_selector('#dash-map[data-loaded="1"]')
     assert page.locator("#dash-map").get_attribute("data-tps-count") == "462"
     text = page.locator("main").inner_text()
-    assert "pemungutan berjalan" in text and "Metro Pusat" in text
+    # The demo's TPS are as far along as the clock allows (closed before 07:00 WIB).
+    assert "Metro Pusat" in text
+    assert any(s in text for s in ("belum dibuka", "pemungutan berjalan", "penghitungan"))
     assert page.locator("#alert-feed").count() == 0
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "liaison-desktop.png"), full_page=True)

@@ -1,13 +1,18 @@
 """seed_demo builds the Kota Metro demo: the right counts, the same rows every run."""
 
+import datetime as dt
 import time
 
+import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db.models import Sum
+from django.utils import timezone
 
-from operations.models import Kecamatan, Kelurahan, Tps
-from personnel.models import BkoContingent, Officer, Unit, UnitKind
+from operations.models import ElectionPhase, Kecamatan, Kelurahan, Tps
+from operations.reference import WIB
+from operations.selectors import operation_window_default, phase_current
+from personnel.models import BkoContingent, BkoRequest, Officer, Unit, UnitKind
 
 
 def snapshot() -> dict:
@@ -114,3 +119,47 @@ def test_it_builds_the_same_rows_on_an_empty_database_every_time(db):
     assert strip(second["officers"]) == strip(first["officers"])
     assert strip(second["tps"]) == strip(first["tps"])
     assert second["units"] == first["units"]
+
+
+def _wib(phase) -> str:
+    return timezone.localtime(phase.starts_at).strftime("%Y-%m-%d %H:%M")
+
+
+def test_the_demo_election_is_today_by_default(db, settings):
+    settings.TIME_ZONE = "Asia/Jakarta"
+    call_command("seed_demo", "--allow-production", verbosity=0)
+    polling = ElectionPhase.objects.get(code="pemungutan")
+    assert _wib(polling) == f"{timezone.localdate():%Y-%m-%d} 07:00"
+    start, end = operation_window_default()
+    assert timezone.localdate(start) == timezone.localdate() - dt.timedelta(days=1)
+    assert end > timezone.now()  # the planner proposes today's operation, not 2024's
+
+
+def test_voting_day_places_every_phase_and_the_bko_dates_around_it(db, settings):
+    settings.TIME_ZONE = "Asia/Jakarta"
+    call_command("seed_demo", "--allow-production", "--voting-day", "2027-04-21", verbosity=0)
+    phases = {p.code: p for p in ElectionPhase.objects.all()}
+    assert _wib(phases["pemungutan"]) == "2027-04-21 07:00"
+    assert _wib(phases["penghitungan"]) == "2027-04-21 13:00"
+    # The 2024 calendar's distances are kept: masa tenang the three days before polling day.
+    assert _wib(phases["masa-tenang"]) == "2027-04-18 00:00"
+    assert timezone.localtime(phases["kampanye"].ends_at).strftime("%Y-%m-%d %H:%M") == (
+        "2027-04-17 23:59"
+    )
+    assert phase_current(dt.datetime(2027, 4, 21, 10, 0, tzinfo=WIB)).code == "pemungutan"
+    request = BkoRequest.objects.get()
+    assert timezone.localtime(request.needed_from).strftime("%Y-%m-%d %H:%M") == (
+        "2027-04-19 06:00"
+    )
+    arrived = {timezone.localtime(c.arrived_at).date() for c in BkoContingent.objects.all()}
+    assert arrived == {dt.date(2027, 4, 19)}
+    # Placed again on another day: the rows move, nothing is added.
+    call_command("seed_demo", "--allow-production", "--voting-day", "2024-02-14", verbosity=0)
+    assert _wib(ElectionPhase.objects.get(code="pemungutan")) == "2024-02-14 07:00"
+    assert BkoRequest.objects.count() == 1 and ElectionPhase.objects.count() == 6
+
+
+def test_a_voting_day_that_is_not_a_date_is_refused(db):
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("seed_demo", "--allow-production", "--voting-day", "14/02/2024")
+    assert not Officer.objects.exists()
