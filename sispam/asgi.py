@@ -33,13 +33,19 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from core.uploads import BodyLimitASGI  # noqa: E402
 from core.websocket import ExactOriginValidator  # noqa: E402
+from sispam.embedded_beat import BeatLifespan  # noqa: E402
 from sispam.routing import websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        # A body over REQUEST_MAX_BYTES is refused before Django reads (and spools) it.
-        "http": BodyLimitASGI(django_asgi_app),
-        # Only from the exact origins the app serves (scheme, host and port).
-        "websocket": ExactOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
-    }
+# The lifespan starts the beat schedule in this process when Celery is eager (no worker).
+application = BeatLifespan(
+    ProtocolTypeRouter(
+        {
+            # A body over REQUEST_MAX_BYTES is refused before Django reads (and spools) it.
+            "http": BodyLimitASGI(django_asgi_app),
+            # Only from the exact origins the app serves (scheme, host and port).
+            "websocket": ExactOriginValidator(
+                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            ),
+        }
+    )
 )

@@ -338,6 +338,8 @@ CELERY_RESULT_BACKEND = None
 CELERY_RESULT_BACKEND_THREAD_SAFE = True
 CELERY_TASK_ALWAYS_EAGER = REDIS_URL is None
 CELERY_TASK_EAGER_PROPAGATES = True
+# Eager Celery has no beat: the web process runs the beat schedule itself (sispam/embedded_beat.py).
+EMBEDDED_BEAT = env.env_bool("EMBEDDED_BEAT", default=True)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
