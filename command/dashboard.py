@@ -31,7 +31,7 @@ from incidents.models import (
     IncidentStatus,
     IncidentType,
 )
-from incidents.selectors import ELECTION_TYPES
+from incidents.selectors import ELECTION_TYPES, incident_overdue_q
 from operations.models import (
     ElectionPhase,
     Kecamatan,
@@ -287,6 +287,7 @@ def dashboard_stats(f: DashFilter) -> dict:
         "incidents_by_type": _counts(incidents, "type", IncidentType.choices),
         "incidents_open": sum(c["n"] for c in open_by_colour),
         "incidents_open_by_colour": open_by_colour,
+        "incidents_overdue": open_incidents.filter(incident_overdue_q()).count(),
         "alerts_open": open_counts["n"],
         "alerts_overdue": open_counts["overdue"],
         "alerts_open_merah": open_counts["merah"],

@@ -37,6 +37,7 @@ NAV = [
     ("account-list", _("Akun"), CAN_ADMINISTER),
     ("strength", _("Kekuatan"), CAN_READ_PERSONNEL),
     ("roster", _("Personel"), CAN_READ_PERSONNEL),
+    ("bko", _("BKO"), CAN_READ_PERSONNEL),
     ("tps-page", _("TPS"), CAN_OPEN_TPS_PAGES),
     ("incident-page", _("Kejadian"), CAN_OPEN_INCIDENT_PAGES),
     ("intel-page", _("Laporan Informasi"), CAN_READ_INTEL),
@@ -69,6 +70,10 @@ def navigation(request) -> dict:
     for name, label, allowed in NAV:
         if roles & allowed:
             url = reverse(name)
-            items.append({"url": url, "label": label, "active": path.startswith(url)})
+            items.append({"url": url, "label": label, "active": False})
+    # The one link the page is under: the longest match (/personel/bko/ is BKO, not Personel).
+    under = [i for i in items if path.startswith(i["url"])]
+    if under:
+        max(under, key=lambda i: len(i["url"]))["active"] = True
     role = primary_role(user)
     return {"nav_items": items, "role_label": ROLE_LABELS.get(role, "")}

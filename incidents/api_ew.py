@@ -223,7 +223,8 @@ class AlertCloseSerializer(serializers.Serializer):
 
 
 class AlertEscalateSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    # Why it goes up: the officer above reads it in the audit trail (issue #18: asked every time).
+    note = serializers.CharField(max_length=1000)
 
 
 class AlertViewSet(viewsets.ReadOnlyModelViewSet):

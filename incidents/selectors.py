@@ -5,10 +5,11 @@ import math
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework.fields import DateTimeField
 
 from core.access import (
@@ -23,12 +24,16 @@ from core.access import (
 from incidents.models import (
     OPEN_ALERT_STATUSES,
     Alert,
+    ControlLevel,
+    CrowdColour,
     Dispatch,
     GakkumduReferral,
     Incident,
     IncidentPhoto,
+    IncidentStatus,
     IncidentType,
     TpsReturn,
+    UseOfForce,
 )
 from operations.models import Assignment, ElectionPhase, Post, Tps
 from personnel.models import Officer, OfficerStatus
@@ -48,6 +53,15 @@ TPS_RETURN_SCHEDULE = [
     ("dikirim", 23, 30),
 ]
 STATUS_ORDER = ["belum_dibuka"] + [s for s, _h, _m in TPS_RETURN_SCHEDULE]
+
+
+def incident_overdue_q(now=None) -> Q:
+    """Incidents late for verification: flagged by the sweep, or still new past their due time
+    before the sweep's next run (what the incident list shows as "baru · terlambat")."""
+    now = now or timezone.now()
+    return Q(overdue_at__isnull=False, status=IncidentStatus.BARU) | Q(
+        status=IncidentStatus.BARU, verify_due_at__lt=now
+    )
 
 
 def incident_list_for_user(*, user) -> QuerySet[Incident]:
@@ -70,6 +84,60 @@ def incident_list_for_user(*, user) -> QuerySet[Incident]:
 # (to_value: his NRP, note: his name).
 TIMELINE_HIDDEN_KINDS = frozenset({"force", "gakkumdu"})
 TIMELINE_OFFICER_KINDS = frozenset({"dispatch", "en_route", "on_scene", "cleared"})
+
+
+# What each timeline step is called on the page (the code stays in the API).
+TIMELINE_LABELS = {
+    "created": gettext_lazy("laporan diterima"),
+    "photo": gettext_lazy("foto ditambahkan"),
+    "verify": gettext_lazy("diverifikasi"),
+    "reject": gettext_lazy("ditolak"),
+    "handle": gettext_lazy("ditangani"),
+    "close": gettext_lazy("ditutup"),
+    "reopen": gettext_lazy("dibuka lagi"),
+    "colour": gettext_lazy("situasi massa"),
+    "control": gettext_lazy("kendali"),
+    "dispatch": gettext_lazy("dikerahkan"),
+    "en_route": gettext_lazy("berangkat"),
+    "on_scene": gettext_lazy("tiba di lokasi"),
+    "cleared": gettext_lazy("selesai di lokasi"),
+    "force": gettext_lazy("penggunaan kekuatan"),
+    "gakkumdu": gettext_lazy("diteruskan ke Gakkumdu"),
+    "overdue": gettext_lazy("terlambat diverifikasi"),
+}
+DISPATCH_STEP_LABELS = {k: TIMELINE_LABELS[k] for k in ("en_route", "on_scene", "cleared")}
+
+
+def _value_labels(kind: str) -> dict:
+    """The names of the values a step of `kind` moves between (statuses, colours...)."""
+    if kind in ("created", "verify", "reject", "handle", "close", "reopen"):
+        return dict(IncidentStatus.choices)
+    if kind == "colour":
+        return dict(CrowdColour.choices)
+    if kind == "control":
+        return dict(ControlLevel.choices)
+    if kind == "force":
+        return {str(v): label for v, label in UseOfForce.Stage.choices}
+    if kind == "gakkumdu":
+        return dict(GakkumduReferral.Category.choices)
+    return {}
+
+
+def timeline_labelled(rows: list[dict]) -> list[dict]:
+    """Timeline rows (from :func:`incident_timeline_for_user`) with the words a person reads:
+    `label` for the step, `from_label` and `to_label` for its values."""
+    out = []
+    for row in rows:
+        values = _value_labels(row["kind"])
+        out.append(
+            {
+                **row,
+                "label": TIMELINE_LABELS.get(row["kind"], row["kind"]),
+                "from_label": values.get(row["from_value"], row["from_value"]),
+                "to_label": values.get(row["to_value"], row["to_value"]),
+            }
+        )
+    return out
 
 
 def _timeline_whole(user) -> bool:

@@ -13,7 +13,7 @@ from django.http import FileResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from core.access import (
     CAN_FILE_FIELD_REPORTS,
@@ -43,21 +43,23 @@ from incidents.models import (
     UseOfForce,
 )
 from incidents.selectors import (
+    DISPATCH_STEP_LABELS,
     dispatch_suggestions,
     incident_dispatches_for_user,
     incident_list_for_user,
     incident_photo_get_for_user,
     incident_timeline_for_user,
+    timeline_labelled,
 )
 from incidents.views_field import tps_assigned_now
 from operations.models import Kelurahan, Post, Tps
 
 ACTION_LABELS = {
-    "verify": _lazy("Verifikasi"),
-    "reject": _lazy("Tolak (dengan alasan)"),
-    "handle": _lazy("Tangani"),
-    "close": _lazy("Selesaikan"),
-    "reopen": _lazy("Buka kembali (dengan alasan)"),
+    "verify": gettext_lazy("Verifikasi"),
+    "reject": gettext_lazy("Tolak (dengan alasan)"),
+    "handle": gettext_lazy("Tangani"),
+    "close": gettext_lazy("Selesaikan"),
+    "reopen": gettext_lazy("Buka kembali (dengan alasan)"),
 }
 
 
@@ -216,7 +218,9 @@ def incident_detail(request, pk: int):
             "incident": incident,
             "can_act": can_act,
             "can_read_original": user_has_role(request.user, CAN_READ_ORIGINAL_PHOTOS),
-            "timeline": incident_timeline_for_user(user=request.user, incident=incident),
+            "timeline": timeline_labelled(
+                incident_timeline_for_user(user=request.user, incident=incident)
+            ),
             "dispatches": incident_dispatches_for_user(user=request.user, incident=incident),
             "suggestions": dispatch_suggestions(incident=incident) if can_act else None,
             "actions": [
@@ -228,7 +232,7 @@ def incident_detail(request, pk: int):
             "controls": ControlLevel.choices,
             "stages": UseOfForce.Stage.choices,
             "categories": GakkumduReferral.Category.choices,
-            "steps": list(services.DISPATCH_STEPS),
+            "steps": [(k, DISPATCH_STEP_LABELS[k]) for k in services.DISPATCH_STEPS],
             "force_response": services.COLOUR_RESPONSE[incident.colour][0],
         },
     )

@@ -196,3 +196,55 @@ def operation_window_default():
         return start, start + dt.timedelta(days=3) - dt.timedelta(minutes=1)
     day = timezone.localtime(polling.starts_at).replace(hour=0, minute=0, second=0, microsecond=0)
     return day - dt.timedelta(days=1), day + dt.timedelta(days=2) - dt.timedelta(minutes=1)
+
+
+def _post_key(plan_key: str | None, post_id: int) -> str:
+    # The planner's target key: a TPS-cluster post by its stable plan key, any other post by id.
+    return plan_key or f"post-{post_id}"
+
+
+def plan_changes(plan) -> dict:
+    """What applying the draft `plan` would do to the assignments in its window, as
+    :func:`operations.services.plan_accept` does it: officers added (not on duty there now),
+    moved (now at another post), staying, removed (a planner assignment the plan does not
+    make again; manual ones too when the plan was run without keeping them) and skipped
+    (assigned by hand since the run). Counts, and the first rows of each with names."""
+    window = {"starts_at__lt": plan.ends_at, "ends_at__gt": plan.starts_at}
+    active = Assignment.objects.filter(status=Assignment.Status.ACTIVE, **window)
+    replaced_qs = (
+        active if not plan.keep_manual else active.filter(source=Assignment.Source.PLANNER)
+    )
+    rows = replaced_qs.values_list("officer_id", "post__plan_key", "post_id", "post__name")
+    replaced = {o: (_post_key(k, p), name) for o, k, p, name in rows}
+    kept = set(active.exclude(pk__in=replaced_qs.values("pk")).values_list("officer_id", flat=True))
+    planned: dict[int, tuple[str, str]] = {}
+    for cluster in plan.result.get("clusters", []):
+        for a in cluster["officers"]:
+            if not a["pinned"]:
+                planned[a["officer_id"]] = (cluster["key"], cluster["name"])
+    out: dict[str, list] = {"add": [], "move": [], "stay": [], "remove": [], "skip": []}
+    for officer_id, (key, name) in planned.items():
+        if officer_id in kept:
+            out["skip"].append((officer_id, name, None))
+        elif officer_id not in replaced:
+            out["add"].append((officer_id, name, None))
+        elif replaced[officer_id][0] != key:
+            out["move"].append((officer_id, name, replaced[officer_id][1]))
+        else:
+            out["stay"].append((officer_id, name, None))
+    for officer_id, (_key, name) in replaced.items():
+        if officer_id not in planned:
+            out["remove"].append((officer_id, None, name))
+    shown = {k: v[:30] for k, v in out.items()}
+    names = dict(
+        Officer.objects.filter(
+            pk__in={o for rows in shown.values() for o, _to, _from in rows}
+        ).values_list("pk", "name")
+    )
+    return {
+        "counts": {k: len(v) for k, v in out.items()},
+        "rows": {
+            k: [{"officer": names.get(o, o), "to": to, "from": frm} for o, to, frm in v]
+            for k, v in shown.items()
+        },
+    }

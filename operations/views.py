@@ -28,7 +28,7 @@ from operations.models import (
     Tps,
     TpsCategory,
 )
-from operations.selectors import operation_window_default, tps_counts_by_category
+from operations.selectors import operation_window_default, plan_changes, tps_counts_by_category
 from operations.vulnerability import WEIGHTS
 from personnel.models import Officer
 
@@ -207,6 +207,7 @@ def plan_detail(request, pk: int):
             "clusters": shown,
             "clusters_total": len(clusters),
             "short": short[:50],
+            "changes": plan_changes(plan) if plan.status == DeploymentPlan.Status.DRAFT else None,
         },
     )
 
@@ -215,6 +216,10 @@ def plan_detail(request, pk: int):
 @require_POST
 def plan_accept_view(request, pk: int):
     plan = get_object_or_404(DeploymentPlan, pk=pk)
+    if request.POST.get("confirm") != "1":
+        # Applying moves officers between posts: it happens only once the changes were read.
+        messages.error(request, _("Periksa perubahan lalu centang konfirmasi sebelum menerapkan."))
+        return redirect("plan-page", pk=plan.pk)
     try:
         services.plan_accept(plan=plan, by=request.user)
     except ValidationError as exc:

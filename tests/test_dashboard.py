@@ -344,3 +344,32 @@ def test_the_filter_form_shows_the_24_hour_window_unless_asked_otherwise(city, c
     assert selected in client.get("/operasi/dasbor/").content.decode()
     assert selected in client.get("/operasi/dasbor/?dinding=1").content.decode()
     assert 'value="6" selected' in client.get("/operasi/dasbor/?window=6").content.decode()
+
+
+def test_an_incident_past_its_verification_time_counts_as_late_on_the_dashboard(
+    city, personas, api_for, client_for
+):
+    field = personas["lapangan"]
+    past = timezone.now() - dt.timedelta(minutes=1)
+    incident(kel=city["metro"], reporter=field, colour="merah", verify_due_at=past)
+    incident(
+        kel=city["metro"], reporter=field, verify_due_at=timezone.now() + dt.timedelta(hours=1)
+    )
+    incident(kel=city["metro"], reporter=field, status="diverifikasi", verify_due_at=past)
+    body = api_for("komando").get("/api/v1/dashboard/stats/").json()
+    assert body["incidents_open"] == 3 and body["incidents_overdue"] == 1
+    page = client_for("komando").get("/operasi/dasbor/").content.decode()
+    assert 'class="counter late"' in page
+    assert re.search(r'data-k="incidents-overdue">terlambat 1<', page)
+
+
+def test_response_times_read_in_minutes_not_seconds(city, personas, client_for):
+    done = incident(kel=city["metro"], reporter=personas["lapangan"])
+    Incident.objects.filter(pk=done.pk).update(
+        first_on_scene_at=done.reported_at + dt.timedelta(seconds=1320)
+    )
+    client = client_for("komando")
+    listing = client.get("/kejadian/").content.decode()
+    assert "22 menit" in listing and "1320 s" not in listing
+    detail = client.get(f"/kejadian/{done.pk}/").content.decode()
+    assert "22 menit" in detail

@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from core.models import AuditEvent
 from incidents.models import Alert
 from tests.stack import ARTIFACTS, stack_env, start_asgi_server
 
@@ -116,6 +117,25 @@ def test_komando_sees_the_city_and_a_merah_report_reaches_two_dashboards_live(
     second.wait_for_function("document.body.classList.contains('wall')")
     second.wait_for_timeout(300)
     second.screenshot(path=str(SHOTS / "dashboard-wall.png"))
+
+    # Escalating asks why, closing asks what came of it; the closed card leaves both screens.
+    item.locator('button[data-act="escalate"]').click()
+    item.locator("form.feed-reason input").fill("massa bertambah, perlu Dalmas Lanjut")
+    item.locator("form.feed-reason button[type=submit]").click()
+    second.wait_for_selector('#alert-feed li.feed-item[data-status="escalated"]', timeout=3_000)
+    item.locator('button[data-act="close"]').click()
+    item.locator("form.feed-reason input").fill("massa bubar setelah negosiasi")
+    first.screenshot(path=str(SHOTS / "dashboard-alert-close.png"))
+    item.locator("form.feed-reason button[type=submit]").click()
+    for page in (first, second):
+        page.wait_for_selector(
+            "#alert-feed li.feed-item.level-merah", state="detached", timeout=3_000
+        )
+    alert = Alert.objects.get()
+    assert (alert.status, alert.outcome) == ("closed", "massa bubar setelah negosiasi")
+    assert AuditEvent.objects.get(action="alert.escalate").note == (
+        "massa bertambah, perlu Dalmas Lanjut"
+    )
     assert first.errors == [] and second.errors == []
 
 

@@ -18,3 +18,43 @@ def test_a_user_can_switch_to_english_and_back(client_for):
     assert "Election Security Command Post" in text
     client.post("/i18n/setlang/", {"language": "id", "next": "/operasi/dasbor/"})
     assert "Pos Komando Pengamanan Pemilu" in client.get("/operasi/dasbor/").content.decode()
+
+
+def test_the_incident_page_names_every_step_and_value_in_indonesian(db, personas, client_for):
+    import re
+
+    from django.utils import timezone
+
+    from incidents import services
+    from operations.models import Kelurahan
+    from operations.reference import reference_load
+    from tests.factories import OfficerFactory
+
+    reference_load()
+    incident, _ = services.incident_create(
+        by=personas["lapangan"],
+        data={
+            "type": "unjuk_rasa",
+            "colour": "hijau",
+            "occurred_at": timezone.now(),
+            "kelurahan": Kelurahan.objects.get(name="Metro"),
+            "description": "Massa berkumpul di depan kantor PPK, tertib.",
+        },
+    )
+    komando = personas["komando"]
+    services.incident_transition(incident=incident, by=komando, action="verify")
+    services.incident_set_colour(incident=incident, by=komando, colour="kuning", note="mendorong")
+    (dispatch,) = services.dispatch_create(
+        incident=incident, by=komando, officers=[OfficerFactory()]
+    )
+    services.dispatch_mark(dispatch=dispatch, by=komando, step="en_route")
+    page = client_for("komando").get(f"/kejadian/{incident.pk}/").content.decode()
+    timeline = page[page.index('id="timeline"') :]
+    timeline = timeline[: timeline.index("</ul>")]
+    for words in ("laporan diterima", "diverifikasi", "situasi massa", "dikerahkan", "berangkat"):
+        assert words in timeline, words
+    assert "kuning (tidak tertib)" in timeline and "Kapolres" in timeline
+    shown = " ".join(re.findall(r"<strong[^>]*>([^<]*)</strong>", timeline))
+    for code in ("created", "verify", "colour", "dispatch", "en_route", "handle", "control"):
+        assert code not in shown.split(), code
+    assert '<option value="on_scene">tiba di lokasi</option>' in page

@@ -31,6 +31,11 @@ def test_komando_runs_reviews_and_accepts_a_plan_in_the_browser(
     assert "wilayah sendiri" in page.locator("main").inner_text()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "planner-review.png"))
+    changes = page.locator("#plan-changes").inner_text()
+    assert "personel ditambahkan" in changes and "dipindah" in changes
+    page.click("#plan-accept")  # not confirmed yet: the browser keeps the form
+    assert DeploymentPlan.objects.get().status == "draft"
+    page.check("#plan-confirm")
     with page.expect_navigation():
         page.click("#plan-accept")
     assert "Rencana diterapkan" in page.locator(".messages").inner_text()

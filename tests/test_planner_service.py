@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from operations.models import Assignment, DeploymentPlan, Kelurahan, Post, Tps
 from operations.reference import reference_load
-from operations.selectors import operation_window_default
+from operations.selectors import operation_window_default, plan_changes
 from operations.services import assignment_create, plan_accept, plan_run
 from personnel.models import Officer, Unit, UnitKind
 
@@ -141,3 +141,39 @@ def test_the_api_runs_and_accepts_a_plan_for_komando_only(demo, api_for):
         format="json",
     )
     assert backwards.status_code == 400
+
+
+def test_the_plan_page_says_what_applying_changes_and_applies_only_when_confirmed(
+    demo, personas, client_for
+):
+    start, end = operation_window_default()
+    first = plan_run(by=None, reserve_share=0.1, starts_at=start, ends_at=end)
+    fresh = plan_changes(first)["counts"]
+    assert fresh == {
+        "add": first.coverage["officers_assigned"],
+        "move": 0,
+        "stay": 0,
+        "remove": 0,
+        "skip": 0,
+    }
+    plan_accept(plan=first, by=None)
+    # A fixed post stood down, planned again: its officers go elsewhere or back to reserve.
+    Post.objects.filter(name="Kantor KPU Kota Metro").update(is_active=False)
+    second = plan_run(by=None, reserve_share=0.1, starts_at=start, ends_at=end)
+    counts = plan_changes(second)["counts"]
+    assert counts["remove"] + counts["move"] > 0 and counts["stay"] > 0
+    assert counts["add"] + counts["move"] + counts["stay"] == second.coverage["officers_assigned"]
+    before = Assignment.objects.filter(status="active").count()
+    assert before - counts["remove"] + counts["add"] == second.coverage["officers_assigned"]
+
+    client = client_for("komando")
+    page = client.get(f"/operasi/perencanaan/{second.pk}/").content.decode()
+    assert 'id="plan-changes"' in page and "dilepas dari penugasan" in page
+    refused = client.post(f"/operasi/perencanaan/{second.pk}/terapkan/", follow=True)
+    assert "centang konfirmasi" in refused.content.decode()
+    assert DeploymentPlan.objects.get(pk=second.pk).status == "draft"
+    client.post(f"/operasi/perencanaan/{second.pk}/terapkan/", {"confirm": "1"})
+    assert DeploymentPlan.objects.get(pk=second.pk).status == "accepted"
+    assert (
+        Assignment.objects.filter(status="active").count() == (second.coverage["officers_assigned"])
+    )

@@ -137,9 +137,54 @@
     if (status !== "closed" && (a.escalation || 0) < 3) {
       var esc = el("button", null, t.escalate); esc.type = "button"; esc.dataset.act = "escalate"; actions.appendChild(esc);
     }
+    if (status !== "closed") {
+      var close = el("button", null, t.close); close.type = "button"; close.dataset.act = "close"; actions.appendChild(close);
+    }
     li.appendChild(actions);
     return li;
   }
+
+  // Escalating and closing ask why (the reason goes with the request; the server refuses none).
+  var REASON_FIELD = { escalate: "note", close: "outcome" };
+
+  function askReason(li, act) {
+    var old = li.querySelector("form.feed-reason");
+    if (old) { old.remove(); }
+    var form = el("form", "feed-reason");
+    form.dataset.act = act;
+    var input = el("input");
+    input.name = "reason"; input.required = true; input.maxLength = 1000;
+    input.placeholder = act === "close" ? t.close_reason : t.escalate_reason;
+    input.setAttribute("aria-label", input.placeholder);
+    var send = el("button", null, t.send); send.type = "submit";
+    var cancel = el("button", null, t.cancel); cancel.type = "button"; cancel.dataset.cancel = "1";
+    form.appendChild(input); form.appendChild(send); form.appendChild(cancel);
+    li.appendChild(form);
+    input.focus();
+  }
+
+  function post(li, act, body, button) {
+    button.disabled = true;
+    fetch(config.alertsUrl + li.dataset.id + "/" + act + "/", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": Sispam.csrf(), "Content-Type": "application/json" },
+      body: JSON.stringify(body)
+    }).then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+      .then(function (a) { upsertAlert(a); scheduleRefresh(); })
+      .catch(function () { button.disabled = false; button.title = t.failed; button.classList.add("failed"); });
+  }
+
+  feed.addEventListener("submit", function (event) {
+    var form = event.target.closest("form.feed-reason");
+    if (!form) { return; }
+    event.preventDefault();
+    var reason = form.elements.reason.value.trim();
+    if (!reason) { form.elements.reason.focus(); return; }
+    var body = {};
+    body[REASON_FIELD[form.dataset.act]] = reason;
+    post(form.closest("li.feed-item"), form.dataset.act, body, form.querySelector("button[type=submit]"));
+  });
 
   function updateCount() {
     var n = feed.querySelectorAll("li.feed-item").length;
@@ -179,6 +224,9 @@
     var merged = Object.assign({}, known[a.id] || {}, a);
     known[a.id] = merged;
     var li = renderAlert(merged, opts.missed || (old && old.classList.contains("missed")));
+    // A reason being typed survives the card being drawn again by a push.
+    var pending = old && old.querySelector("form.feed-reason");
+    if (pending && !pending.querySelector("button[type=submit]").disabled) { li.appendChild(pending); }
     if (old) { feed.replaceChild(li, old); } else { feed.insertBefore(li, feed.firstChild); }
     if (!old && a.level === "merah" && opts.fresh) { cue(li); }
     updateCount();
@@ -186,18 +234,13 @@
   }
 
   feed.addEventListener("click", function (event) {
+    var cancel = event.target.closest("button[data-cancel]");
+    if (cancel) { cancel.closest("form").remove(); return; }
     var button = event.target.closest("button[data-act]");
     if (!button) { return; }
     var li = button.closest("li.feed-item");
-    button.disabled = true;
-    fetch(config.alertsUrl + li.dataset.id + "/" + button.dataset.act + "/", {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "X-CSRFToken": Sispam.csrf(), "Content-Type": "application/json" },
-      body: "{}"
-    }).then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
-      .then(function (a) { upsertAlert(a); scheduleRefresh(); })
-      .catch(function () { button.disabled = false; button.title = t.failed; button.classList.add("failed"); });
+    if (REASON_FIELD[button.dataset.act]) { askReason(li, button.dataset.act); return; }
+    post(li, button.dataset.act, {}, button);
   });
 
   // ---- the WebSocket, with reconnection and catch-up ----
