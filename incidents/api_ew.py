@@ -88,8 +88,33 @@ class TipSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Tip
-        fields = ["id", "text", "place", "kelurahan", "contact", "created_at", "scores"]
-        read_only_fields = ["created_at"]
+        fields = [
+            "id",
+            "text",
+            "place",
+            "kelurahan",
+            "contact",
+            "created_at",
+            "scores",
+            "status",
+            "triaged_at",
+            "promoted_incident",
+            "promoted_intel",
+        ]
+        read_only_fields = [
+            "created_at",
+            "status",
+            "triaged_at",
+            "promoted_incident",
+            "promoted_intel",
+        ]
+
+
+class TipReceivedSerializer(serializers.Serializer):
+    """What a citizen is told: the tip's number, and that it arrived (nothing of the triage)."""
+
+    id = serializers.IntegerField()
+    received = serializers.BooleanField()
 
 
 class TipViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -115,6 +140,7 @@ class TipViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             return []
         return super().get_authenticators()
 
+    @extend_schema(request=TipSerializer, responses={201: TipReceivedSerializer})
     def create(self, request, *args, **kwargs):
         body = TipSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -128,7 +154,7 @@ class ReportRefSerializer(serializers.Serializer):
     kind = serializers.CharField(help_text="incident, intel or tip")
     id = serializers.IntegerField()
     label = serializers.CharField()
-    url = serializers.CharField(help_text="the page to read it on; empty for a public tip")
+    url = serializers.CharField(help_text="the page to read it on")
     score = serializers.IntegerField()
     level = serializers.ChoiceField(choices=AlertLevel.choices)
 
