@@ -20,6 +20,7 @@ from command.dashboard import (
     liaison_incidents,
     liaison_summary,
 )
+from command.incoming import incoming_list
 from core.access import (
     CAN_OPEN_LIAISON_VIEW,
     CAN_PRINT_LIAISON_SUMMARY,
@@ -79,6 +80,10 @@ def _feed_i18n() -> dict:
         "missed": _("peringatan masuk saat terputus"),
         "acknowledge": _("Terima"),
         "escalate": _("Eskalasi"),
+        "late": _("terlambat"),
+        "verify_in": _("verifikasi dalam"),
+        "alarm_on": _("Alarm suara: nyala"),
+        "alarm_off": _("Alarm suara: mati"),
         "close": _("Tutup"),
         "escalate_reason": _("Alasan eskalasi"),
         "close_reason": _("Hasil penanganan (mis. massa bubar, laporan palsu)"),
@@ -157,6 +162,7 @@ def dashboard(request):
     last_id = Alert.objects.aggregate(m=Max("id"))["m"] or 0
     config = _map_config(liaison=False) | {
         "panelUrl": reverse("dashboard-panel"),
+        "incomingUrl": reverse("dashboard-incoming"),
         "alertsUrl": reverse("alert-list"),
         "wsPath": "/ws/alerts/",
         "lastAlertId": last_id,
@@ -175,6 +181,8 @@ def dashboard(request):
             "alerts": alerts,
             "config": config,
             "i18n": _map_i18n() | _feed_i18n(),
+            "incoming": incoming_list(),
+            "now": timezone.now(),
             **_panel_context(f),
         },
     )
@@ -191,6 +199,19 @@ def dashboard_panel(request):
     html = cached(
         f"dash:panel:{get_language()}:{f.query()}",
         lambda: render_to_string("operations/_dash_panel.html", _panel_context(f)),
+    )
+    return HttpResponse(html)
+
+
+@require_GET
+@role_required(*OPERATIONAL)
+def dashboard_incoming(request):
+    """The incoming queue alone (command/incoming.py), for the page to refresh in place."""
+    html = cached(
+        f"dash:incoming:{get_language()}",
+        lambda: render_to_string(
+            "operations/_incoming.html", {"incoming": incoming_list(), "now": timezone.now()}
+        ),
     )
     return HttpResponse(html)
 

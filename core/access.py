@@ -153,6 +153,8 @@ CAN_CHECK_IN: frozenset[str] = frozenset({Role.LAPANGAN})
 # Intelligence reports and public tips (the page, the API).
 CAN_READ_INTEL: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL})
 CAN_FILE_INTEL: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL})
+# Promote a public tip to an incident or an LI, or mark it noise (incidents/triage.py).
+CAN_TRIAGE_TIPS: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL})
 CAN_READ_ALERTS: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL})
 # Acknowledge, escalate and close alerts.
 CAN_HANDLE_ALERTS: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL})

@@ -41,6 +41,7 @@ NAV = [
     ("tps-page", _("TPS"), CAN_OPEN_TPS_PAGES),
     ("incident-page", _("Kejadian"), CAN_OPEN_INCIDENT_PAGES),
     ("intel-page", _("Laporan Informasi"), CAN_READ_INTEL),
+    ("tip-triage", _("Informasi Masyarakat"), CAN_READ_INTEL),
     ("ew-console", _("Peringatan Dini"), CAN_TUNE_EARLY_WARNING),
     ("report-form", _("Lapor"), NAV_REPORT_FORM),
     ("planner", _("Perencanaan"), CAN_PLAN_DEPLOYMENT),

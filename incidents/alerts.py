@@ -16,10 +16,19 @@ from django.utils.translation import gettext as _
 
 from core.realtime import ALERTS_GROUP, realtime_publish_after_commit
 from core.services import audit_record
-from incidents.models import OPEN_ALERT_STATUSES, Alert, AlertLevel, AlertStatus, EwScore
+from incidents.models import (
+    OPEN_ALERT_STATUSES,
+    Alert,
+    AlertLevel,
+    AlertStatus,
+    CrowdColour,
+    EwScore,
+)
+from incidents.selectors import score_refs
 
 ESCALATION_CHAIN = ["pos komando", "Kabag Ops", "Kapolres", "Kapolda"]
 SURGE_UPDATE_EVERY = dt.timedelta(seconds=60)
+REFS_PUSHED = 6  # as many report links as a card shows
 
 
 def _open_alert_locked(key: str) -> Alert | None:
@@ -45,6 +54,8 @@ def _alert_event(alert: Alert, kind: str) -> dict:
             "kelurahan": alert.kelurahan.name if alert.kelurahan_id else None,
             # A new alert holds this batch's reports only: no count needed.
             "reports": getattr(alert, "ew_new", None) or alert.scores.count(),
+            # The links the card shows (a pushed card read "Laporan: 1" until a reload).
+            "report_refs": score_refs(alert.scores.all()[:REFS_PUSHED]),
             "escalation": alert.escalation,
             "overdue": alert.ack_overdue_at is not None,
             "is_exercise": alert.is_exercise,
@@ -117,6 +128,24 @@ def alert_surge_raise(
         alert.save(update_fields=["reasons", "updated_at"])
     event = _alert_event(alert, "alert.created" if created else "alert.updated")
     realtime_publish_after_commit(group=ALERTS_GROUP, event=event)
+    return alert
+
+
+def alert_overdue_raise(*, incident) -> Alert:
+    """An incident nobody verified in time: a merah alert for a merah crowd, kuning otherwise,
+    pushed to the command post after commit. The caller holds a transaction."""
+    alert = Alert.objects.create(
+        kind=Alert.Kind.INCIDENT_OVERDUE,
+        level=AlertLevel.MERAH if incident.colour == CrowdColour.MERAH else AlertLevel.KUNING,
+        title=_("Kejadian #%(n)d belum diverifikasi") % {"n": incident.pk},
+        reasons=[
+            _("Batas verifikasi %(m)d menit terlewati.") % {"m": settings.INCIDENT_VERIFY_MINUTES}
+        ],
+        kelurahan_id=incident.kelurahan_id,
+        is_exercise=incident.is_exercise,
+    )
+    alert.ew_new = 0
+    realtime_publish_after_commit(group=ALERTS_GROUP, event=_alert_event(alert, "alert.created"))
     return alert
 
 

@@ -408,6 +408,10 @@ def reports_score(items) -> dict[tuple[str, int], EwScore]:
             EwScore.objects.bulk_create([score for _kind, _obj, score in new])
             _alerts_raise(new)
             _surges_check(new)
+            # One note per batch: the command post's incoming queue reads the new levels.
+            realtime.realtime_publish_after_commit(
+                group=realtime.ALERTS_GROUP, event={"type": "intake.scored", "scored": len(new)}
+            )
     except IntegrityError:
         if len(new) > 1:  # another delivery scored some of them: one at a time then
             scores: dict[tuple[str, int], EwScore] = {}

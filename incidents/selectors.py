@@ -450,10 +450,11 @@ def score_refs(scores) -> list[dict]:
             kind, pk, url = "incident", score.incident_id, f"/kejadian/{score.incident_id}/"
             label = _("Kejadian #%(n)d")
         elif score.intel_id:
-            kind, pk, url = "intel", score.intel_id, f"/intel/laporan/#laporan-{score.intel_id}"
+            kind, pk, url = "intel", score.intel_id, f"/intel/laporan/{score.intel_id}/"
             label = _("Laporan informasi #%(n)d")
         else:
-            kind, pk, url = "tip", score.tip_id, ""
+            kind, pk = "tip", score.tip_id
+            url = f"/intel/informasi/?status=all#tip-{score.tip_id}"
             label = _("Informasi masyarakat #%(n)d")
         refs.append(
             {

@@ -21,9 +21,8 @@ from django.utils.translation import gettext as _
 from core.changes import data_changed_mark
 from core.realtime import ALERTS_GROUP, realtime_publish_after_commit
 from core.services import audit_record
+from incidents.alerts import alert_overdue_raise
 from incidents.models import (
-    Alert,
-    AlertLevel,
     ControlLevel,
     CrowdColour,
     Dispatch,
@@ -488,19 +487,7 @@ def incident_escalate_overdue(*, now=None) -> int:
             incident.overdue_at = now
             incident.save(update_fields=["overdue_at"])
             incident_event(incident, None, "overdue", note=_("belum diverifikasi tepat waktu"))
-            Alert.objects.create(
-                kind=Alert.Kind.INCIDENT_OVERDUE,
-                level=AlertLevel.MERAH
-                if incident.colour == CrowdColour.MERAH
-                else AlertLevel.KUNING,
-                title=_("Kejadian #%(n)d belum diverifikasi") % {"n": incident.pk},
-                reasons=[
-                    _("Batas verifikasi %(m)d menit terlewati.")
-                    % {"m": settings.INCIDENT_VERIFY_MINUTES}
-                ],
-                kelurahan_id=incident.kelurahan_id,
-                is_exercise=incident.is_exercise,
-            )
+            alert_overdue_raise(incident=incident)
             realtime_publish_after_commit(
                 group=ALERTS_GROUP, event=incident_payload(incident, "incident.overdue")
             )
@@ -549,6 +536,7 @@ def intel_create(*, by, data: dict):
             actor=by, action="intel.create", obj=report, changes={"subject": [None, report.subject]}
         )
         score_enqueue_after_commit(kind="intel", pk=report.pk)
+        realtime_publish_after_commit(group=ALERTS_GROUP, event=_intake_event("intel", report.pk))
     return report
 
 
@@ -578,4 +566,10 @@ def tip_create(*, data: dict, client_hash: str = "", is_exercise: bool = False):
     with transaction.atomic():
         tip.save()
         score_enqueue_after_commit(kind="tip", pk=tip.pk)
+        realtime_publish_after_commit(group=ALERTS_GROUP, event=_intake_event("tip", tip.pk))
     return tip
+
+
+def _intake_event(kind: str, pk: int) -> dict:
+    # For the command post's incoming queue: what arrived, nothing of its content.
+    return {"type": "intake.created", "intake": {"kind": kind, "id": pk}}

@@ -16,7 +16,15 @@ from core import api as core_api
 from core import views as core_views
 from core import views_accounts, views_pwa
 from incidents import api as incidents_api
-from incidents import api_ew, api_field, api_learning, api_tps, views_field, views_learning
+from incidents import (
+    api_ew,
+    api_field,
+    api_learning,
+    api_tps,
+    views_field,
+    views_intel,
+    views_learning,
+)
 from incidents import views as incidents_views
 from operations import api as operations_api
 from operations import views as operations_views
@@ -91,6 +99,7 @@ urlpatterns = [
     path("kpu/ringkasan/", dashboard_views.liaison_print, name="liaison-print"),
     path("operasi/dasbor/", dashboard_views.dashboard, name="dashboard"),
     path("operasi/dasbor/panel/", dashboard_views.dashboard_panel, name="dashboard-panel"),
+    path("operasi/dasbor/masuk/", dashboard_views.dashboard_incoming, name="dashboard-incoming"),
     path("pengelolaan/", core_views.landing_admin, name="landing-admin"),
     path("pengelolaan/pengguna/", views_accounts.user_list, name="account-list"),
     path("pengelolaan/pengguna/baru/", views_accounts.user_new, name="account-new"),
@@ -140,6 +149,8 @@ urlpatterns = [
     path("manifest.webmanifest", views_pwa.web_manifest, name="web-manifest"),
     path("informasi/", incidents_views.tip_form, name="tip-form"),
     path("intel/laporan/", incidents_views.intel_page, name="intel-page"),
+    path("intel/laporan/<int:pk>/", views_intel.intel_detail, name="intel-detail"),
+    path("intel/informasi/", views_intel.tip_triage, name="tip-triage"),
     path("intel/peringatan-dini/", views_learning.console, name="ew-console"),
     path("intel/peringatan-dini/koreksi/", views_learning.correct, name="ew-correct"),
     path("intel/peringatan-dini/latih/", views_learning.train, name="ew-train"),

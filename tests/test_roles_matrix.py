@@ -163,6 +163,7 @@ def samples(personas, settings, tmp_path):
         "/api/v1/tps-returns/{pk}/": tps_return.pk,
         "/api/v1/dispatches/{pk}/progress/": dispatch.pk,
         "/api/v1/intel/{pk}/": intel.pk,
+        "/intel/laporan/{pk}/": intel.pk,
         "/api/v1/tips/{pk}/": tip.pk,
         "/api/v1/ew-config/{pk}/": rules.pk,
         "/api/v1/ew/corrections/{pk}/": correction.pk,

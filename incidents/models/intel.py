@@ -120,6 +120,43 @@ class Tip(models.Model):
     created_at = models.DateTimeField(_("diterima"), auto_now_add=True, db_index=True)
     is_exercise = models.BooleanField(_("latihan"), default=False)
 
+    class Status(models.TextChoices):
+        BARU = "baru", _("belum dipilah")
+        DIANGKAT = "diangkat", _("diangkat jadi laporan")
+        NOISE = "noise", _("bukan ancaman")
+
+    # Triage (docs/intel.md): an intelligence officer promotes a tip to an incident or an LI,
+    # or marks it noise; either way who, when and why are kept on the tip.
+    status = models.CharField(
+        _("pemilahan"), max_length=12, choices=Status.choices, default=Status.BARU, db_index=True
+    )
+    triaged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dipilah oleh"),
+    )
+    triaged_at = models.DateTimeField(_("dipilah"), null=True, blank=True)
+    triage_note = models.CharField(_("catatan pemilahan"), max_length=500, blank=True)
+    promoted_incident = models.ForeignKey(
+        "incidents.Incident",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("menjadi kejadian"),
+    )
+    promoted_intel = models.ForeignKey(
+        IntelReport,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("menjadi laporan informasi"),
+    )
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("informasi masyarakat")

@@ -194,20 +194,117 @@
     if (!n && !empty) { feed.appendChild(el("li", "empty", t.empty)); }
   }
 
+  // ---- the audible alarm: the officer switches it on (browsers allow sound only after a
+  // click on the page), for a new merah alert and for a report that turns late ----
+  var alarmButton = document.getElementById("alarm-toggle");
+  var audio = null;
+  var alarmOn = false;
+  function setAlarm(on) {
+    alarmOn = on;
+    try { window.localStorage.setItem("sispam-alarm", on ? "1" : "0"); } catch (e) { /* private mode */ }
+    if (alarmButton) {
+      alarmButton.setAttribute("aria-pressed", on ? "true" : "false");
+      alarmButton.textContent = on ? t.alarm_on : t.alarm_off;
+    }
+    if (on && !audio) {
+      try { audio = new (window.AudioContext || window.webkitAudioContext)(); } catch (e) { audio = null; }
+    }
+    if (on && audio && audio.state === "suspended") { audio.resume(); }
+  }
+  function alarm(kind) {
+    if (!alarmOn) { return; }
+    document.body.dataset.alarms = String(Number(document.body.dataset.alarms || 0) + 1);
+    document.body.dataset.lastAlarm = kind;
+    if (!audio) { return; }
+    try {
+      var beeps = kind === "merah" ? [0, 0.35, 0.7] : [0, 0.5];
+      beeps.forEach(function (offset) {
+        var osc = audio.createOscillator();
+        var gain = audio.createGain();
+        osc.frequency.value = kind === "merah" ? 880 : 660;
+        gain.gain.value = 0.2;
+        osc.connect(gain); gain.connect(audio.destination);
+        osc.start(audio.currentTime + offset); osc.stop(audio.currentTime + offset + 0.25);
+      });
+    } catch (e) { /* no sound device: the visual cue stands */ }
+  }
+  if (alarmButton) {
+    alarmButton.addEventListener("click", function () { setAlarm(!alarmOn); });
+    var wanted = false;
+    try { wanted = window.localStorage.getItem("sispam-alarm") === "1"; } catch (e) { wanted = false; }
+    if (wanted) {
+      // Asked for before: on at the officer's first click anywhere (the browser's rule).
+      document.addEventListener("click", function first(event) {
+        document.removeEventListener("click", first, true);
+        if (event.target !== alarmButton) { setAlarm(true); }
+      }, true);
+    }
+  }
+
   function cue(li) {
     li.classList.add("flash");
     document.body.classList.add("merah-cue");
     setTimeout(function () { document.body.classList.remove("merah-cue"); }, 8000);
-    try {
-      var Ctx = window.AudioContext || window.webkitAudioContext;
-      var ctx = new Ctx();
-      var osc = ctx.createOscillator();
-      var gain = ctx.createGain();
-      osc.frequency.value = 880;
-      gain.gain.value = 0.15;
-      osc.connect(gain); gain.connect(ctx.destination);
-      osc.start(); osc.stop(ctx.currentTime + 0.6);
-    } catch (e) { /* no sound allowed yet: the visual cue stands */ }
+    alarm("merah");
+  }
+
+  // ---- the incoming queue: unverified field reports, new tips and intel ----
+  var incomingEl = document.getElementById("incoming");
+  var incomingCount = document.getElementById("incoming-count");
+  var lateSeen = {};
+  function two(n) { return (n < 10 ? "0" : "") + n; }
+  function span(ms) {
+    var s = Math.floor(Math.abs(ms) / 1000);
+    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
+    return (h ? h + ":" + two(m) : String(m)) + ":" + two(s % 60);
+  }
+  function tickCountdowns() {
+    if (!incomingEl) { return; }
+    var now = Date.now();
+    incomingEl.querySelectorAll(".countdown[data-due]").forEach(function (c) {
+      var left = Date.parse(c.dataset.due) - now;
+      var row = c.closest(".in-row");
+      if (left > 0) {
+        c.textContent = t.verify_in + " " + span(left);
+        return;
+      }
+      c.textContent = t.late + " " + span(left);
+      c.classList.add("late");
+      if (row) {
+        row.classList.add("late");
+        var key = row.dataset.kind + ":" + row.dataset.id;
+        if (!lateSeen[key]) { lateSeen[key] = true; alarm("late"); }
+      }
+    });
+  }
+  function markSeen() {
+    // Rows that were late when the list arrived do not ring again after each refresh.
+    incomingEl.querySelectorAll(".in-row.late").forEach(function (row) {
+      lateSeen[row.dataset.kind + ":" + row.dataset.id] = true;
+    });
+    var list = incomingEl.querySelector("#incoming-list");
+    if (incomingCount && list) { incomingCount.textContent = list.dataset.count; }
+  }
+  var incomingTimer = null;
+  function refreshIncoming() {
+    if (!incomingEl || !config.incomingUrl) { return Promise.resolve(); }
+    return htmx.ajax("GET", config.incomingUrl, { target: incomingEl, swap: "innerHTML" })
+      .then(function () { tickCountdowns(); markSeen(); })
+      .catch(function () { /* keep what is shown; the next tick tries again */ });
+  }
+  function scheduleIncoming() {
+    if (incomingTimer) { return; }
+    incomingTimer = setTimeout(function () { incomingTimer = null; refreshIncoming(); }, 300 + Math.random() * 500);
+  }
+  if (incomingEl) {
+    markSeen();
+    tickCountdowns();
+    setInterval(tickCountdowns, 1000);
+    setInterval(refreshIncoming, 15000);
+    incomingEl.addEventListener("htmx:beforeSwap", function (evt) {
+      var url = evt.detail.xhr.responseURL || "";
+      if (url.indexOf("/accounts/login/") !== -1) { evt.detail.shouldSwap = false; window.location.reload(); }
+    });
   }
 
   function upsertAlert(a, opts) {
@@ -311,6 +408,7 @@
 
   function handle(ev) {
     if (catchingUp) { buffered.push(ev); return; }
+    if (ev.intake || ev.type === "intake.scored" || ev.incident) { scheduleIncoming(); }
     if (ev.alert) {
       upsertAlert(ev.alert, { fresh: ev.type === "alert.created" });
       if (opsMap) { opsMap.upsertAlert(ev.alert); }
@@ -399,7 +497,8 @@
 
   window.sispamDashboard = {
     lastId: function () { return lastId; },
-    socket: function () { return socket; }
+    socket: function () { return socket; },
+    refreshIncoming: refreshIncoming
   };
   connect();
 
