@@ -58,6 +58,7 @@ def strength_rollup() -> dict:
     for row in base.annotate(n=Count("id")).order_by():
         totals["bko" if row["is_bko"] else "polres"] += row["n"]
     by_status = _split(qs.values("status", "is_bko").annotate(n=Count("id")).order_by(), "status")
+    contingent_labels = dict(BkoContingent.Status.choices)
     labels = dict(OfficerStatus.choices)
     for row in by_status:
         row["label"] = str(labels.get(row["status"], row["status"]))
@@ -97,9 +98,10 @@ def strength_rollup() -> dict:
         "by_status": by_status,
         "by_unit": by_unit,
         "by_satgas": by_satgas,
-        "contingents": list(
-            BkoContingent.objects.annotate(checked_in=Count("officers"))
+        "contingents": [
+            {**c, "status_label": str(contingent_labels.get(c["status"], c["status"]))}
+            for c in BkoContingent.objects.annotate(checked_in=Count("officers"))
             .values("id", "name", "strength", "checked_in", "status")
             .order_by("name")
-        ),
+        ],
     }

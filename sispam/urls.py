@@ -10,7 +10,15 @@ import core.admin  # noqa: F401  (registers the models: admin autodiscovery is o
 import incidents.admin  # noqa: F401
 import operations.admin  # noqa: F401
 import personnel.admin  # noqa: F401
-from command import api_dashboard, api_sitrep, api_summary, exercise_views, views_home, views_sitrep
+from command import (
+    api_dashboard,
+    api_sitrep,
+    api_summary,
+    exercise_views,
+    views_home,
+    views_officer,
+    views_sitrep,
+)
 from command import views_dashboard as dashboard_views
 from core import api as core_api
 from core import views as core_views
@@ -134,6 +142,7 @@ urlpatterns = [
     path("personel/", personnel_views.roster, name="roster"),
     path("personel/kekuatan/", personnel_views.strength, name="strength"),
     path("personel/bko/", personnel_views.bko, name="bko"),
+    path("personel/<int:pk>/", views_officer.officer_detail, name="officer-page"),
     path("personel/ekspor.csv", views_csv.officers_csv, name="officers-export"),
     path("impor/", views_csv.csv_import, name="csv-import"),
     path("operasi/tps/", operations_views.tps_list, name="tps-page"),
@@ -149,7 +158,7 @@ urlpatterns = [
     path("manifest.webmanifest", views_pwa.web_manifest, name="web-manifest"),
     path("informasi/", incidents_views.tip_form, name="tip-form"),
     path("intel/laporan/", incidents_views.intel_page, name="intel-page"),
-    path("intel/laporan/<int:pk>/", views_intel.intel_detail, name="intel-detail"),
+    path("intel/laporan/<int:pk>/", views_intel.intel_detail, name="intel-report-page"),
     path("intel/informasi/", views_intel.tip_triage, name="tip-triage"),
     path("intel/peringatan-dini/", views_learning.console, name="ew-console"),
     path("intel/peringatan-dini/koreksi/", views_learning.correct, name="ew-correct"),

@@ -13,6 +13,7 @@ from rest_framework.authtoken.models import Token
 from core.changes import data_changed_mark
 from incidents.models import Alert, Incident, Tip
 from incidents.services import incident_escalate_overdue, tip_create
+from personnel.models import BkoRequest
 from tests.stack import ARTIFACTS
 from tests.test_dashboard_browser import login, post_merah_report, wait_connected
 
@@ -57,6 +58,18 @@ def test_the_queue_counts_down_and_a_late_report_rings_and_raises_its_alert(
     page.wait_for_function(f"() => /terlambat 1/.test({late_count})", timeout=10_000)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "dashboard-incoming.png"))
+
+    # Wall mode on the 1920x1080 screen: map, counters, alerts and queue on one screen.
+    page.click("#wall-toggle")
+    page.wait_for_function("document.body.classList.contains('wall')")
+    page.wait_for_timeout(300)
+    height = page.evaluate("document.documentElement.scrollHeight")
+    page.screenshot(path=str(SHOTS / "dashboard-wall-fit.png"))
+    assert height <= 1080, f"wall mode is {height} px tall"
+    for part in ("#dash-map", "#alert-feed", "#incoming-list", "[data-k=incidents-open]"):
+        box = page.locator(part).bounding_box()
+        assert box and box["y"] + min(box["height"], 40) <= 1080, part
+    page.screenshot(path=str(SHOTS / "dashboard-wall-fit.png"))
     assert page.errors == []
 
 
@@ -87,4 +100,40 @@ def test_intel_promotes_a_tip_from_the_triage_page(transactional_db, asgi_server
         "kuning",
         "Yosodadi",
     )
+    assert page.errors == []
+
+
+def test_komando_asks_for_bko_and_records_polda_answer_in_pages(
+    transactional_db, asgi_server, browser
+):
+    call_command("seed_demo", "--allow-production", verbosity=0)
+    page = login(browser, asgi_server.url, "komando")
+    with page.expect_navigation():
+        page.click("nav.mainnav >> text=BKO")
+    assert page.url.endswith("/personel/bko/")
+    page.click("details.new-request summary")
+    form = page.locator("#bko-request-form")
+    form.locator('input[name="kind"]').fill("Dalmas Polres Lampung Timur")
+    form.locator('input[name="count"]').fill("40")
+    form.locator('input[name="location"]').fill("Gudang logistik KPU Kota Metro")
+    form.locator('textarea[name="reason"]').fill("Pengawalan distribusi logistik ke PPK")
+    form.locator('input[name="needed_until"]').fill("2026-12-31T23:00")
+    with page.expect_navigation():
+        form.locator('button[type="submit"]').click()
+    assert "diajukan ke Polda" in page.locator(".messages").inner_text()
+    asked = BkoRequest.objects.get(kind="Dalmas Polres Lampung Timur")
+    row = page.locator(f"#bko-request-{asked.pk}")
+    row.locator('input[name="approved_count"]').fill("30")
+    with page.expect_navigation():
+        row.locator("form.bko-decide button").click()
+    asked.refresh_from_db()
+    assert (asked.status, asked.approved_count) == ("sebagian", 30)
+    assert "disetujui sebagian" in page.locator(f"#bko-request-{asked.pk}").inner_text()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "bko-page.png"), full_page=True)
+    # An officer of the roster opens on his own page.
+    page.goto(asgi_server.url + "/personel/")
+    with page.expect_navigation():
+        page.locator("table.grid tbody tr td a").first.click()
+    assert "/personel/" in page.url and page.locator("#officer-history").count() == 1
     assert page.errors == []

@@ -29,7 +29,10 @@ async def _collect(url: str, cookie: str, trigger, want: int) -> list[dict]:
         await asyncio.to_thread(trigger)
         got = []
         while len(got) < want:
-            got.append(json.loads(await asyncio.wait_for(ws.recv(), 10)))
+            event = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            # The incoming queue's notes (a batch scored, a tip arrived) come too: not asked.
+            if not event["type"].startswith("intake."):
+                got.append(event)
         return got
 
 

@@ -172,6 +172,7 @@ def samples(personas, settings, tmp_path):
         **{r: alert.pk for r in MATRIX if r.startswith("/api/v1/alerts/{pk}")},
         "/api/v1/units/{pk}/": unit.pk,
         "/api/v1/officers/{pk}/": officer.pk,
+        "/personel/{pk}/": officer.pk,
         "/api/v1/officers/{pk}/history/": officer.pk,
         "/api/v1/officers/{pk}/status/": officer.pk,
         "/api/v1/bko/requests/{pk}/": request.pk,

@@ -167,3 +167,11 @@ def test_a_citizen_is_answered_as_the_schema_says(db, client, client_for):
     created = schema["paths"]["/api/v1/tips/"]["post"]["responses"]["201"]
     ref = created["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
     assert set(schema["components"]["schemas"][ref]["required"]) == {"id", "received"}
+
+
+def test_the_li_list_and_a_promoted_tip_link_to_the_li_page(scored_tip, personas, client_for):
+    report = triage.tip_promote_intel(tip=scored_tip, by=personas["intel"], subject="Amplop")
+    client = client_for("intel")
+    assert f'href="/intel/laporan/{report.pk}/"' in client.get("/intel/laporan/").content.decode()
+    tips = client.get("/intel/informasi/", {"status": "all"}).content.decode()
+    assert f'href="/intel/laporan/{report.pk}/"' in tips
