@@ -38,6 +38,7 @@ from incidents.models import (
     IncidentType,
 )
 from incidents.selectors import alert_open_list, alert_report_refs, alert_rows
+from operations.mapdata import point_map_config
 from operations.models import TpsCategory, TpsStatus
 from operations.selectors import phase_current
 
@@ -53,6 +54,8 @@ def _map_i18n() -> dict:
             "incidents": _("Kejadian terbuka"),
             "alerts": _("Peringatan"),
             "labels": _("Nama wilayah"),
+            "areas": _("Batas kelurahan"),
+            "areas_approx": _("Batas kelurahan (perkiraan)"),
         },
         "tps": _("TPS"),
         "status": _("status"),
@@ -108,7 +111,7 @@ def _feed_i18n() -> dict:
 def _map_config(*, liaison: bool) -> dict:
     return {
         "mapUrl": reverse("api-dashboard-map"),
-        "tiles": settings.MAP_TILE_URL or None,
+        **point_map_config(),
         "centre": list(settings.LEAFLET_CONFIG["DEFAULT_CENTER"]),
         "liaison": liaison,
         "incidentUrl": "" if liaison else "/kejadian/{id}/",

@@ -26,6 +26,7 @@ from core.access import (
     user_has_role,
 )
 from core.clientaddr import client_hash as client_hash_of
+from core.palette import LEVELS
 from core.uploads import accepts_uploads
 from incidents import photos, services
 from incidents.idempotency import IdempotencyKeyRefused, idempotency_key_check
@@ -52,6 +53,7 @@ from incidents.selectors import (
     timeline_labelled,
 )
 from incidents.views_field import tps_assigned_now
+from operations.mapdata import point_map_config
 from operations.models import Kelurahan, Post, Tps
 
 ACTION_LABELS = {
@@ -234,6 +236,8 @@ def incident_detail(request, pk: int):
             "categories": GakkumduReferral.Category.choices,
             "steps": [(k, DISPATCH_STEP_LABELS[k]) for k in services.DISPATCH_STEPS],
             "force_response": services.COLOUR_RESPONSE[incident.colour][0],
+            "point_map": point_map_config(),
+            "map_colour": LEVELS.get(incident.colour, ""),
         },
     )
 

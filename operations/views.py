@@ -20,6 +20,7 @@ from core.access import (
     user_has_role,
 )
 from operations import services
+from operations.mapdata import point_map_config
 from operations.models import (
     DeploymentPattern,
     DeploymentPlan,
@@ -128,6 +129,7 @@ def tps_detail(request, pk: int):
             "can_edit": can_edit,
             "show_reason": show_reason,
             "posts": tps.posts.filter(is_active=True),
+            "point_map": point_map_config(),
         },
     )
 

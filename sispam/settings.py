@@ -62,6 +62,11 @@ try:
         env.env_str("EW_CORPUS_DIR", str(BASE_DIR / "tests" / "data" / "ew_corpus"))
     )
     MAP_TILE_URL = env.env_str("MAP_TILE_URL", "")
+    # Air-gapped maps (operations/mapdata.py): base tiles from a local MBTiles file, served by
+    # the app at /peta/ubin/{z}/{x}/{y}; kelurahan areas from a GeoJSON file (approximate
+    # ones, built from the centroids, without it).
+    MAP_TILES_FILE = env.env_str("MAP_TILES_FILE", "")
+    MAP_BOUNDARIES_FILE = env.env_str("MAP_BOUNDARIES_FILE", "")
     DASHBOARD_CACHE_SECONDS = env.env_int("DASHBOARD_CACHE_SECONDS", 5, minimum=0)
     DEMO_PASSWORD = env.env_str("DEMO_PASSWORD", "sispam-demo-2024")
     LOGIN_FAILURE_LIMIT = env.env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
@@ -174,6 +179,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "core.context_processors.navigation",
                 "operations.context_processors.exercise_banner",
+                "operations.context_processors.phase_next",
             ],
         },
     },

@@ -36,7 +36,7 @@ from incidents import (
 from incidents import views as incidents_views
 from operations import api as operations_api
 from operations import views as operations_views
-from operations import views_csv
+from operations import views_csv, views_map
 from personnel import api as personnel_api
 from personnel import views as personnel_views
 
@@ -108,6 +108,8 @@ urlpatterns = [
     path("operasi/dasbor/", dashboard_views.dashboard, name="dashboard"),
     path("operasi/dasbor/panel/", dashboard_views.dashboard_panel, name="dashboard-panel"),
     path("operasi/dasbor/masuk/", dashboard_views.dashboard_incoming, name="dashboard-incoming"),
+    path("peta/ubin/<int:z>/<int:x>/<int:y>.png", views_map.map_tile, name="map-tile"),
+    path("peta/wilayah.geojson", views_map.map_boundaries, name="map-boundaries"),
     path("pengelolaan/", core_views.landing_admin, name="landing-admin"),
     path("pengelolaan/pengguna/", views_accounts.user_list, name="account-list"),
     path("pengelolaan/pengguna/baru/", views_accounts.user_new, name="account-new"),

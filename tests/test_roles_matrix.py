@@ -173,6 +173,9 @@ def samples(personas, settings, tmp_path):
         "/api/v1/units/{pk}/": unit.pk,
         "/api/v1/officers/{pk}/": officer.pk,
         "/personel/{pk}/": officer.pk,
+        # No tile file in the tests: the allowed roles get a 404 for a tile (test_mapdata.py
+        # serves one from a file it makes).
+        "/peta/ubin/{z}/{x}/{y}.png": 0,
         "/api/v1/officers/{pk}/history/": officer.pk,
         "/api/v1/officers/{pk}/status/": officer.pk,
         "/api/v1/bko/requests/{pk}/": request.pk,

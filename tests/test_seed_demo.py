@@ -163,3 +163,16 @@ def test_a_voting_day_that_is_not_a_date_is_refused(db):
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("seed_demo", "--allow-production", "--voting-day", "14/02/2024")
     assert not Officer.objects.exists()
+
+
+def test_between_two_phases_the_banner_names_the_next(db, settings, client_for):
+    settings.TIME_ZONE = "Asia/Jakarta"
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    call_command("seed_demo", "--allow-production", "--voting-day", f"{tomorrow}", verbosity=0)
+    # The night before polling day is masa tenang; make it end now to stand between phases.
+    ElectionPhase.objects.filter(code="masa-tenang").update(
+        ends_at=timezone.now() - dt.timedelta(minutes=1)
+    )
+    page = client_for("komando").get("/operasi/dasbor/").content.decode()
+    assert "di luar jadwal tahapan" in page
+    assert f"berikutnya Pemungutan suara, {tomorrow:%d} " in page

@@ -92,13 +92,58 @@
     if (opts.onDraw) { opts.onDraw(this); }
   };
 
-  function create(el, config, t) {
-    var map = L.map(el, { preferCanvas: true, zoomControl: true }).setView(config.centre, 13);
+  // ---- the base: tiles from the app's MBTiles file (or the post's tile server), and the
+  // kelurahan areas drawn beneath everything (approximate ones say so in the layer box) ----
+  var KEC_COLOURS = ["#2b6cb0", "#b7791f", "#2f855a", "#9b2c2c", "#6b46c1"];
+  function base(map, el, config) {
     if (config.tiles) {
-      L.tileLayer(config.tiles, { maxZoom: 19 }).addTo(map);
+      L.tileLayer(config.tiles, { maxZoom: 19, minZoom: 10, errorTileUrl: "" }).addTo(map);
+      el.dataset.tiles = "1";
     } else {
       el.classList.add("no-tiles");
+      el.dataset.tiles = "0";
     }
+  }
+  function areas(map, config, t, control) {
+    if (!config.boundariesUrl) { return; }
+    fetch(config.boundariesUrl, { credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+      .then(function (data) {
+        var kecs = [];
+        data.features.forEach(function (f) {
+          if (kecs.indexOf(f.properties.kecamatan) === -1) { kecs.push(f.properties.kecamatan); }
+        });
+        if (!map.getPane("areas")) { map.createPane("areas").style.zIndex = 350; }
+        var layer = L.geoJSON(data, {
+          pane: "areas",
+          interactive: false,
+          style: function (f) {
+            var colour = KEC_COLOURS[kecs.indexOf(f.properties.kecamatan) % KEC_COLOURS.length];
+            return { color: colour, weight: 1.5, opacity: 0.8, fillColor: colour, fillOpacity: 0.06, dashArray: f.properties.approximate ? "4 4" : null };
+          }
+        }).addTo(map);
+        var approximate = data.properties && data.properties.approximate;
+        if (control) { control.addOverlay(layer, approximate ? t.layers.areas_approx : t.layers.areas); }
+        map.getContainer().dataset.areas = String(data.features.length);
+      })
+      .catch(function () { /* the markers stand without the areas */ });
+  }
+
+  // One place on a small map (an incident's, a TPS's page): the same base, one marker.
+  function point(el, config, t) {
+    var lat = parseFloat(el.dataset.lat), lon = parseFloat(el.dataset.lon);
+    if (isNaN(lat) || isNaN(lon)) { return null; }
+    var map = L.map(el, { zoomControl: true, attributionControl: false }).setView([lat, lon], 15);
+    base(map, el, config);
+    areas(map, config, t, null);
+    L.circleMarker([lat, lon], { radius: 9, color: "#1a202c", weight: 2, fillColor: el.dataset.colour || "#2b6cb0", fillOpacity: 0.9 }).addTo(map);
+    el.dataset.loaded = "1";
+    return map;
+  }
+
+  function create(el, config, t) {
+    var map = L.map(el, { preferCanvas: true, zoomControl: true }).setView(config.centre, 13);
+    base(map, el, config);
     // dispatchLines: incident id -> one line per dispatched officer's latest reported step.
     var state = { tps: [], incidents: {}, alerts: {}, places: {}, dispatchLines: {}, dispatchSteps: {} };
 
@@ -179,7 +224,8 @@
       overlays[t.layers.posts] = posts;
       overlays[t.layers.alerts] = alerts;
     }
-    L.control.layers(null, overlays, { collapsed: false }).addTo(map);
+    var control = L.control.layers(null, overlays, { collapsed: false }).addTo(map);
+    areas(map, config, t, control);
 
     function drawLabels(data) {
       labels.clearLayers();
@@ -287,5 +333,5 @@
     return { map: map, load: load, upsertIncident: upsertIncident, upsertAlert: upsertAlert, upsertDispatch: upsertDispatch };
   }
 
-  window.SispamMap = { create: create };
+  window.SispamMap = { create: create, point: point };
 })();
