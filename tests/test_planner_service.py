@@ -177,3 +177,30 @@ def test_the_plan_page_says_what_applying_changes_and_applies_only_when_confirme
     assert (
         Assignment.objects.filter(status="active").count() == (second.coverage["officers_assigned"])
     )
+
+
+def test_a_plan_applied_over_the_demo_polling_day_never_overfills_a_post(demo, personas):
+    """Issue #18: after applying a plan the Kantor KPU post had 60 officers against 30. The
+    demo's situation plan (now +-12 h) and the planner's default window (then in 2024) did not
+    overlap, so both sets of assignments stood; the calendar now lives today, and applying a
+    plan replaces the planner's assignments in its window."""
+    call_command("seed_situation", verbosity=0)
+    now = timezone.now()
+    start, end = operation_window_default()
+    plan = plan_run(by=personas["komando"], reserve_share=0.1, starts_at=start, ends_at=end)
+    plan_accept(plan=plan, by=personas["komando"])
+    on_duty = (
+        Assignment.objects.filter(status="active", starts_at__lte=now, ends_at__gte=now)
+        .values("post")
+        .annotate(n=Count("id"))
+    )
+    required = dict(Post.objects.values_list("pk", "required_strength"))
+    over = {row["post"]: row["n"] for row in on_duty if row["n"] > required[row["post"]]}
+    assert over == {}
+    kpu = Post.objects.get(name="Kantor KPU Kota Metro")
+    assert (
+        Assignment.objects.filter(
+            post=kpu, status="active", starts_at__lte=now, ends_at__gte=now
+        ).count()
+        == kpu.required_strength
+    )
