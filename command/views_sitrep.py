@@ -73,7 +73,8 @@ def _sitrep_request(request):
             {
                 "dari": start.strftime("%Y-%m-%dT%H:%M"),
                 "sampai": end.strftime("%Y-%m-%dT%H:%M"),
-                "mitra": liaison_only,
+                # The default period, in the version asked for (?mitra=on alone).
+                "mitra": liaison_only or request.GET.get("mitra", "") not in ("", "0", "off"),
             }
         )
     if not form.is_valid():
