@@ -22,9 +22,7 @@ def exercise_banner(request) -> dict:
 
 
 def _phase_next():
-    return (
-        ElectionPhase.objects.filter(starts_at__gt=timezone.now()).order_by("starts_at").first()
-    )
+    return ElectionPhase.objects.filter(starts_at__gt=timezone.now()).order_by("starts_at").first()
 
 
 def phase_next(request) -> dict:

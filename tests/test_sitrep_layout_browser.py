@@ -12,10 +12,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.stack]
 SHOTS = ARTIFACTS / "screenshots"
 
 OVERLAPS = """() => {
-  const boxes = [...document.querySelectorAll('.sitrep-tables table')].map(e => e.getBoundingClientRect());
+  const boxes = [...document.querySelectorAll('.sitrep-tables table')]
+    .map(e => e.getBoundingClientRect());
   const hits = [];
   boxes.forEach((a, i) => boxes.slice(i + 1).forEach((b, j) => {
-    if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1) {
+    const across = a.left < b.right - 1 && b.left < a.right - 1;
+    if (across && a.top < b.bottom - 1 && b.top < a.bottom - 1) {
       hits.push([i, i + 1 + j]);
     }
   }));
