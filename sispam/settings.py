@@ -66,6 +66,11 @@ try:
     # the app at /peta/ubin/{z}/{x}/{y}; kelurahan areas from a GeoJSON file (approximate
     # ones, built from the centroids, without it).
     MAP_TILES_FILE = env.env_str("MAP_TILES_FILE", "")
+    # Reports by SMS when data fails (incidents/sms.py): the gateway's shared secret (unset:
+    # the webhook answers 404) and the number the phones send to.
+    SMS_WEBHOOK_SECRET = env.env_str("SMS_WEBHOOK_SECRET", "")
+    SMS_GATEWAY_NUMBER = env.env_str("SMS_GATEWAY_NUMBER", "")
+    SMS_AFTER_MINUTES = env.env_int("SMS_AFTER_MINUTES", 3, minimum=0)
     MAP_BOUNDARIES_FILE = env.env_str("MAP_BOUNDARIES_FILE", "")
     DASHBOARD_CACHE_SECONDS = env.env_int("DASHBOARD_CACHE_SECONDS", 5, minimum=0)
     DEMO_PASSWORD = env.env_str("DEMO_PASSWORD", "sispam-demo-2024")
@@ -180,6 +185,7 @@ TEMPLATES = [
                 "core.context_processors.navigation",
                 "operations.context_processors.exercise_banner",
                 "operations.context_processors.phase_next",
+                "incidents.context_processors.sms_fallback",
             ],
         },
     },
@@ -260,6 +266,8 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
 # --- I18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "id"
+# Times in 24 hours with a colon in both languages (sispam/formats/).
+FORMAT_MODULE_PATH = ["sispam.formats"]
 LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True

@@ -58,3 +58,18 @@ def test_the_incident_page_names_every_step_and_value_in_indonesian(db, personas
     for code in ("created", "verify", "colour", "dispatch", "en_route", "handle", "control"):
         assert code not in shown.split(), code
     assert '<option value="on_scene">tiba di lokasi</option>' in page
+
+
+def test_times_read_with_a_colon_in_both_languages():
+    import datetime as dt
+
+    from django.template import Context, Template
+    from django.utils import translation
+
+    moment = dt.datetime(2026, 12, 5, 14, 5, tzinfo=dt.UTC)
+    template = Template("{{ t|time }} {{ t }}")
+    with translation.override("id"):
+        text = template.render(Context({"t": moment}))
+    assert "21:05" in text and "21.05" not in text  # WIB
+    with translation.override("en"):
+        assert "21:05" in template.render(Context({"t": moment}))

@@ -152,6 +152,15 @@ def test_the_dashboard_and_an_incident_page_draw_tiles_from_the_file_and_the_are
         page.wait_for_selector("#dash-map img.leaflet-tile-loaded", timeout=10_000)
         page.wait_for_selector('#dash-map[data-areas="22"]', timeout=10_000)
         assert "perkiraan" in page.locator(".leaflet-control-layers").inner_text()
+        # The whole city: kecamatan names only; closer in, the kelurahan names instead.
+        assert page.locator(".kec-label:visible").count() == 5
+        assert page.locator(".kel-label:visible").count() == 0
+        page.click(".leaflet-control-zoom-in")
+        page.wait_for_selector("#dash-map.labels-kel")
+        assert page.locator(".kec-label:visible").count() == 0
+        assert page.locator(".kel-label:visible").count() > 0
+        page.click(".leaflet-control-zoom-out")
+        page.wait_for_selector("#dash-map.labels-kec")
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "dashboard-tiles.png"))
         from incidents.models import Incident

@@ -101,7 +101,7 @@
     head.appendChild(document.createTextNode(" "));
     head.appendChild(el("strong", "feed-title", a.title));
     li.appendChild(head);
-    var meta = [new Date(a.created_at || Date.now()).toLocaleString("id-ID", { timeZone: "Asia/Jakarta", day: "2-digit", month: "short", hour: "2-digit", minute: "2-digit" })];
+    var meta = [Sispam.when(a.created_at, true)];
     if (a.kelurahan) { meta.push(a.kelurahan); }
     meta.push(t.alert_statuses[a.status || "open"] || a.status);
     if (a.escalation) { meta.push(t.escalation + " " + a.escalation); }
@@ -430,7 +430,7 @@
   function noteDispatch(d) {
     var old = feed.querySelector('li.feed-note[data-dispatch="' + d.id + '"]');
     if (old) { old.remove(); }
-    var when = new Date(d.at || Date.now()).toLocaleTimeString("id-ID", { timeZone: "Asia/Jakarta", hour: "2-digit", minute: "2-digit" });
+    var when = Sispam.when(d.at);
     var li = el("li", "feed-note" + (d.step === "tiba" ? " flash" : ""));
     li.dataset.dispatch = d.id;
     li.dataset.incident = d.incident;

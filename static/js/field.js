@@ -8,6 +8,8 @@
   var app = document.getElementById("field-app");
   if (!app || !Outbox || !window.indexedDB) { return; }
   var user = app.dataset.user;
+  var smsEl = document.getElementById("sms-codes");
+  var SMS = smsEl ? JSON.parse(smsEl.textContent) : null;
   var RETRY_MS = 15000;
 
   function msg(name) { return app.dataset["msg" + name] || name; }
@@ -26,6 +28,46 @@
     return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + "T" +
       pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()) +
       sign + pad(off / 60) + ":" + pad(off % 60);
+  }
+
+  // --- SMS when data fails (incidents/sms.py has the format and the same check digit) -------
+  function checkDigit(body) {
+    var sum = 0;
+    for (var i = 0; i < body.length; i++) { sum += (i + 1) * body.charCodeAt(i); }
+    return String(sum % 10);
+  }
+  function slug(name) {
+    return String(name || "").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+  }
+  function smsText(item) {
+    var b = item.body || {};
+    var words = null;
+    if (item.kind === "incident") {
+      var place = b.tps ? "T" + b.tps
+        : (b.lat !== undefined && b.lon !== undefined) ? "P" + Number(b.lat).toFixed(5) + "," + Number(b.lon).toFixed(5)
+        : b.kelurahan ? "K" + slug(b.kelurahan) : null;
+      var colour = SMS.colours[b.colour], type = SMS.types[b.type];
+      if (!place || !colour || !type) { return null; }
+      words = [SMS.prefix, "L", place, colour, type, String(b.crowd_size || 0), String(b.casualties || 0), item.key];
+    } else if (item.kind === "tps_return") {
+      var status = SMS.statuses[b.status];
+      if (!b.tps || !status) { return null; }
+      words = [SMS.prefix, "T", String(b.tps), status, item.incidents ? "1" : "0", item.key];
+    }
+    if (!words) { return null; }
+    var body = words.join(" ");
+    return body + " " + checkDigit(body);
+  }
+  function smsLink(item) {
+    // Offered once an item has waited long enough for data; the same key makes the later data
+    // copy the same report, so sending both never doubles it.
+    if (!SMS || !SMS.number || item.state !== "waiting") { return null; }
+    if (Date.now() - new Date(item.created).getTime() < SMS.after_minutes * 60000) { return null; }
+    var text = smsText(item);
+    if (!text) { return null; }
+    var a = el("a", { "class": "sms-link button", href: "sms:" + SMS.number + "?body=" + encodeURIComponent(text), "data-text": text }, msg("Sms"));
+    a.title = msg("Smshint");
+    return a;
   }
 
   // --- The outbox, on every field page ------------------------------------------------------
@@ -82,7 +124,9 @@
         li.appendChild(el("span", { "class": "outbox-state" }, " · " + stateText(item)));
         var when = new Date(item.created);
         li.appendChild(el("time", { datetime: when.toISOString() },
-          " " + when.toLocaleTimeString("id-ID", { hour: "2-digit", minute: "2-digit" })));
+          " " + window.Sispam.when(when)));
+        var sms = smsLink(item);
+        if (sms) { li.appendChild(document.createTextNode(" ")); li.appendChild(sms); }
         if (item.state === "refused" && item.reason) {
           li.appendChild(el("p", { "class": "error outbox-reason" }, item.reason));
         }

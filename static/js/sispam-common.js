@@ -27,8 +27,21 @@
     return out;
   }
 
+  // A time as every page writes it: WIB, 24 hours, a colon ("05 Des 14:05", "14:05"), the
+  // same as the server's templates ({{ t|date:"d M H:i" }}); id-ID alone would give "14.05".
+  var WIB = new Intl.DateTimeFormat("id-ID", {
+    timeZone: "Asia/Jakarta", day: "2-digit", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23"
+  });
+  function when(value, withDate) {
+    var parts = {};
+    WIB.formatToParts(new Date(value || Date.now())).forEach(function (p) { parts[p.type] = p.value; });
+    var time = parts.hour + ":" + parts.minute;
+    return withDate ? parts.day + " " + parts.month + " " + time : time;
+  }
+
   window.Sispam = {
     csrf: csrf,
+    when: when,
     colour: colour,
     levels: function () { return table("", ["hijau", "kuning", "merah"]); },
     categories: function () {

@@ -144,6 +144,15 @@
   function create(el, config, t) {
     var map = L.map(el, { preferCanvas: true, zoomControl: true }).setView(config.centre, 13);
     base(map, el, config);
+    // Names that do not cover each other or the clusters: the kecamatan's when the whole city
+    // shows, the kelurahan's from zoom 14 (where the clusters have split).
+    function labelLevel() {
+      var close = map.getZoom() >= 14;
+      el.classList.toggle("labels-kel", close);
+      el.classList.toggle("labels-kec", !close);
+    }
+    map.on("zoomend", labelLevel);
+    labelLevel();
     // dispatchLines: incident id -> one line per dispatched officer's latest reported step.
     var state = { tps: [], incidents: {}, alerts: {}, places: {}, dispatchLines: {}, dispatchSteps: {} };
 
@@ -199,7 +208,7 @@
           var lines = [
             t.incident + " #" + p.id + ": " + (t.types[p.type] || p.type),
             (t.colours[p.colour] || p.colour) + " · " + (t.incident_statuses[p.status] || p.status),
-            (p.kelurahan || "") + " · " + new Date(p.at).toLocaleString("id-ID", { timeZone: "Asia/Jakarta" })
+            (p.kelurahan || "") + " · " + Sispam.when(p.at, true)
           ];
           if (p.exercise) { lines.push(t.exercise); }
           (state.dispatchLines[p.id] || []).forEach(function (line) { lines.push(line); });

@@ -17,6 +17,7 @@
       kind: "tps_return",
       label: tps.options[tps.selectedIndex].text + " · " + status.parentNode.textContent.trim(),
       url: form.dataset.api,
+      incidents: Boolean(incidents && incidents.value === "ada"),  // for the SMS text
       body: { tps: parseInt(tps.value, 10), status: status.value, note: (prefix + " " + note).trim() }
     }).then(function () {
       form.elements.idempotency_key.value = window.SispamOutbox.newKey();
