@@ -104,6 +104,7 @@ TIMELINE_LABELS = {
     "force": gettext_lazy("penggunaan kekuatan"),
     "gakkumdu": gettext_lazy("diteruskan ke Gakkumdu"),
     "overdue": gettext_lazy("terlambat diverifikasi"),
+    "sms_completed": gettext_lazy("dilengkapi dari data (laporan SMS tiba lebih dulu)"),
 }
 DISPATCH_STEP_LABELS = {k: TIMELINE_LABELS[k] for k in ("en_route", "on_scene", "cleared")}
 

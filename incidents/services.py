@@ -133,7 +133,14 @@ def incident_create(
     return incident, True
 
 
+# The fingerprint of a report filed from a coded SMS (incidents/sms.py): the data copy with the
+# same key is the same report whatever its body (the SMS has no free text), and completes it.
+SMS_COPY = "sms"
+
+
 def _same_or_conflict(existing: Incident, fingerprint: str) -> Incident:
+    if SMS_COPY in (existing.request_hash, fingerprint):
+        return existing
     if fingerprint and existing.request_hash and existing.request_hash != fingerprint:
         raise IdempotencyConflict
     return existing

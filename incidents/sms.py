@@ -185,6 +185,21 @@ def sender_officer(phone: str) -> Officer:
     return matches[0]
 
 
+def sms_copy_complete(*, incident, by, description: str, fingerprint: str):
+    """The data copy of a report that came first by SMS: its description replaces the coded
+    one (kept in the timeline), and from now on it is an ordinary report (its fingerprint)."""
+    with transaction.atomic():
+        locked = type(incident).objects.select_for_update().get(pk=incident.pk)
+        if locked.request_hash != services.SMS_COPY:
+            return locked  # completed already by another retry
+        before = locked.description
+        locked.description = description
+        locked.request_hash = fingerprint
+        locked.save(update_fields=["description", "request_hash"])
+        services.incident_event(locked, by, "sms_completed", note=before)
+    return locked
+
+
 def sms_file(*, sender: str, text: str) -> tuple[object, bool, str]:
     """File the coded text from `sender`: (report, created, reply). SmsRefused or
     PermissionDenied (unknown number, a TPS not his) leave nothing written."""
@@ -207,7 +222,7 @@ def sms_file(*, sender: str, text: str) -> tuple[object, bool, str]:
         )
         try:
             incident, created = services.incident_create(
-                by=user, data=data, idempotency_key=parsed.key
+                by=user, data=data, idempotency_key=parsed.key, fingerprint=services.SMS_COPY
             )
         except ValidationError as exc:
             raise SmsRefused(" ".join(exc.messages)) from None

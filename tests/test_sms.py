@@ -8,6 +8,7 @@ import urllib.request
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from incidents.models import Incident, TpsReturn
@@ -78,6 +79,36 @@ def test_a_coded_report_is_stored_once_and_its_data_copy_is_the_same_report(duty
     )
     assert late.status_code in (200, 201) and late.json()["id"] == incident.pk
     assert Incident.objects.count() == 1
+    # ...and completes it: the officer's own words replace the coded ones (kept in the timeline).
+    incident.refresh_from_db()
+    assert incident.description.startswith("Bentrok antar pendukung di depan TPS")
+    assert incident.events.filter(
+        kind="sms_completed", note__startswith="Laporan lewat SMS"
+    ).exists()
+    assert post(text).json()["created"] is False  # the SMS again: still the same report
+    assert Incident.objects.count() == 1
+
+
+def test_a_data_copy_first_then_the_sms_is_one_report(duty):
+    user, tps = duty
+    api = APIClient()
+    api.force_authenticate(user)
+    first = api.post(
+        "/api/v1/incidents/",
+        {
+            "type": "unjuk_rasa",
+            "colour": "kuning",
+            "tps": tps.pk,
+            "occurred_at": timezone.now().isoformat(),
+            "description": "Massa berkumpul di depan TPS menuntut penghitungan ulang.",
+        },
+        format="json",
+        headers={"Idempotency-Key": KEY},
+    )
+    assert first.status_code == 201
+    late = post(coded(f"SPM L T{tps.pk} K UR 0 0 {KEY}"))
+    assert late.status_code == 200 and late.json()["created"] is False
+    assert Incident.objects.get().description.startswith("Massa berkumpul")
 
 
 def test_a_tps_return_by_sms_is_his_tps_only(duty):
