@@ -163,8 +163,28 @@ def test_the_dashboard_and_an_incident_page_draw_tiles_from_the_file_and_the_are
         page.wait_for_selector("#dash-map.labels-kec")
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "dashboard-tiles.png"))
-        from incidents.models import Incident
+        from incidents.models import OPEN_INCIDENT_STATUSES, Incident
 
+        # An open incident close up (alone, not in a cluster): its popup links to its page.
+        shown = Incident.objects.filter(status__in=OPEN_INCIDENT_STATUSES).exclude(lat=None)
+        target = shown.order_by("pk").first()
+        point = page.evaluate(
+            """([lat, lon]) => new Promise(done => {
+                 const map = window.sispamDashboard.map();
+                 map.once("moveend", () => setTimeout(() => {
+                   const p = map.latLngToContainerPoint([lat, lon]);
+                   done([p.x, p.y]);
+                 }, 300));
+                 map.setView([lat, lon], 18, {animate: false});
+               })""",
+            [target.lat, target.lon],
+        )
+        box = page.locator("#dash-map").bounding_box()
+        page.mouse.click(box["x"] + point[0], box["y"] + point[1])
+        popup = page.locator(".leaflet-popup-content")
+        popup.wait_for(timeout=5_000)
+        links = popup.locator("a").evaluate_all("els => els.map(a => a.getAttribute('href'))")
+        assert any(h and h.startswith("/kejadian/") for h in links), popup.inner_text()
         incident = Incident.objects.exclude(lat=None).order_by("pk").first()
         page.goto(f"{server.url}/kejadian/{incident.pk}/")
         page.wait_for_selector('#point-map[data-loaded="1"]')

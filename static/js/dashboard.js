@@ -498,7 +498,8 @@
   window.sispamDashboard = {
     lastId: function () { return lastId; },
     socket: function () { return socket; },
-    refreshIncoming: refreshIncoming
+    refreshIncoming: refreshIncoming,
+    map: function () { return opsMap && opsMap.map; }
   };
   connect();
 
