@@ -223,7 +223,9 @@ def incident_detail(request, pk: int):
             "timeline": timeline_labelled(
                 incident_timeline_for_user(user=request.user, incident=incident)
             ),
-            "dispatches": incident_dispatches_for_user(user=request.user, incident=incident),
+            "dispatches": _with_open_steps(
+                incident_dispatches_for_user(user=request.user, incident=incident)
+            ),
             "suggestions": dispatch_suggestions(incident=incident) if can_act else None,
             "actions": [
                 (a, ACTION_LABELS[a])
@@ -234,12 +236,22 @@ def incident_detail(request, pk: int):
             "controls": ControlLevel.choices,
             "stages": UseOfForce.Stage.choices,
             "categories": GakkumduReferral.Category.choices,
-            "steps": [(k, DISPATCH_STEP_LABELS[k]) for k in services.DISPATCH_STEPS],
             "force_response": services.COLOUR_RESPONSE[incident.colour][0],
             "point_map": point_map_config(),
             "map_colour": LEVELS.get(incident.colour, ""),
         },
     )
+
+
+def _with_open_steps(dispatches: list) -> list:
+    """Each dispatch with the steps still to record (a recorded one is not offered again)."""
+    for d in dispatches:
+        d.open_steps = [
+            (step, DISPATCH_STEP_LABELS[step])
+            for step, field in services.DISPATCH_STEPS.items()
+            if getattr(d, field) is None
+        ]
+    return dispatches
 
 
 def _photo_response(photo, field) -> FileResponse:

@@ -58,6 +58,7 @@ def test_the_incident_page_names_every_step_and_value_in_indonesian(db, personas
     for code in ("created", "verify", "colour", "dispatch", "en_route", "handle", "control"):
         assert code not in shown.split(), code
     assert '<option value="on_scene">tiba di lokasi</option>' in page
+    assert '<option value="en_route">' not in page  # recorded already: not offered again
 
 
 def test_times_read_with_a_colon_in_both_languages():
