@@ -6,6 +6,7 @@ Kept apart from the views: DRF imports these while it is itself being imported.
 from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -55,6 +56,13 @@ def exception_handler(exc, context):
         )
     if isinstance(exc, AppendOnlyError):
         return Response({"detail": str(exc), "code": "append_only"}, status=409)
+    if isinstance(exc, DataError):
+        # A value the database cannot take (a NUL character in a name looked up, a number past
+        # its column): the client's input, a 400 (the long fuzz found a NUL as a 500).
+        return Response(
+            {"detail": _("Isian berisi nilai yang tidak dapat disimpan."), "code": "invalid_value"},
+            status=400,
+        )
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(response.data, dict) and "code" not in response.data:
         codes = exc.get_codes() if hasattr(exc, "get_codes") else None

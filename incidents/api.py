@@ -525,7 +525,7 @@ class IncidentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             ForceSerializer(incident.force_log.select_related("recorded_by"), many=True).data
         )
 
-    @extend_schema(request=ReferralSerializer, responses=ReferralSerializer)
+    @extend_schema(request=ReferralSerializer, responses={201: ReferralSerializer})
     @action(detail=True, methods=["post"])
     def gakkumdu(self, request, pk=None):
         """Hand an election offence to Gakkumdu."""

@@ -19,7 +19,7 @@ from core.access import (
     CAN_SET_TPS_VULNERABILITY,
     user_has_role,
 )
-from core.dates import BoundedDatesModelSerializer, BoundedDateTimeField
+from core.dates import BoundedDatesModelSerializer, BoundedDateTimeField, BoundedIsoDateTimeFilter
 from core.drf import ID_MAX
 from operations import services
 from operations.models import (
@@ -363,7 +363,7 @@ class AssignmentFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=Assignment.Status.choices)
     source = filters.ChoiceFilter(choices=Assignment.Source.choices)
     kecamatan = filters.CharFilter(field_name="post__kecamatan__code")
-    at = filters.IsoDateTimeFilter(method="at_time")
+    at = BoundedIsoDateTimeFilter(method="at_time")
 
     class Meta:
         model = Assignment

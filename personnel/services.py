@@ -176,6 +176,11 @@ def bko_contingent_create(
         BkoRequest.Status.SEBAGIAN,
     ):
         raise ValidationError({"request": _("Permintaan belum disetujui Polda.")})
+    if not _unit_code(home_unit_name) or not _unit_code(f"bko-{name}").removeprefix("bko"):
+        # A name of no letter or digit ("\x17\x17") has no code: the long fuzz made one.
+        raise ValidationError(
+            {"home_unit": _("Nama kontingen dan satuan asal harus berisi huruf atau angka.")}
+        )
     home, _created = Unit.objects.get_or_create(
         code=_unit_code(home_unit_name),
         defaults={"name": home_unit_name, "kind": UnitKind.EXTERNAL},

@@ -53,3 +53,45 @@ def test_a_token_request_with_an_overlong_username_is_a_400(api_for):
     response = api_for(None).post("/api/v1/auth/token/", body, format="json")
     assert response.status_code == 400
     assert "username" in response.json()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "/api/v1/assignments/?at=2050-11-03T05%3A44%3A20-21%3A27",
+        "/api/v1/assignments/?at=0705-11-03T05%3A44%3A20%2B07%3A00",
+        "/api/v1/incidents/?since=2050-11-03T05%3A44%3A20-21%3A27",
+        "/api/v1/audit/?since=2050-11-03T05%3A44%3A20%2B18%3A00",
+    ],
+)
+def test_a_time_zone_offset_no_place_has_is_a_400_not_a_500(api_for, query):
+    """The long fuzz found it (2026-12-04): Python takes offsets up to 23:59, PostgreSQL only
+    to 15:59, so "-21:27" reached the database and failed there (a 500, and the rest of the
+    transaction with it). Offsets run from -12:00 to +14:00 on Earth."""
+    answer = api_for("komando").get(query)
+    assert answer.status_code == 400, answer.content
+
+
+def test_a_nul_character_in_a_looked_up_name_is_a_400(api_for):
+    """The long fuzz (2026-12-04): POST /api/v1/tps/ with a kelurahan "ÿ\\x00g" reached
+    PostgreSQL, which cannot take NUL in text: a 500."""
+    answer = api_for("komando").post(
+        "/api/v1/tps/",
+        {"kelurahan": "Metro\x00", "number": 1, "lat": -5.11, "lon": 105.3, "dpt": 10},
+        format="json",
+    )
+    assert answer.status_code == 400 and answer.json()["code"] in ("invalid_value", "invalid")
+
+
+def test_a_contingent_whose_names_have_no_letter_is_a_400(api_for):
+    """The long fuzz: a home unit named "\\x17\\x17" made a unit with the empty code."""
+    from personnel.models import Unit
+
+    before = Unit.objects.count()
+    answer = api_for("komando").post(
+        "/api/v1/bko/contingents/",
+        {"name": "\x17\x17", "home_unit": "\x17", "strength": 5},
+        format="json",
+    )
+    assert answer.status_code == 400 and "home_unit" in answer.json()
+    assert Unit.objects.count() == before and not Unit.objects.filter(code="").exists()
