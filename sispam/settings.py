@@ -155,6 +155,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     # Before CSRF, which parses the POST: caps the body and refuses unexpected file parts.
     "core.uploads.UploadGuardMiddleware",
+    # A NUL in a query or form value: 400 before PostgreSQL sees it (core/middleware.py).
+    "core.middleware.NulCharacterMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified(); then komando and admin wait for their TOTP code.

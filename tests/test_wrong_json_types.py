@@ -95,3 +95,17 @@ def test_a_contingent_whose_names_have_no_letter_is_a_400(api_for):
     )
     assert answer.status_code == 400 and "home_unit" in answer.json()
     assert Unit.objects.count() == before and not Unit.objects.filter(code="").exists()
+
+
+def test_a_nul_character_in_a_page_form_or_query_is_a_400(client_for, db):
+    client = client_for("intel")
+    assert client.get("/intel/informasi/", {"q": "amplop\x00"}).status_code == 400
+    from urllib.parse import urlencode
+
+    answer = client.post(  # as a page's form posts: URL-encoded
+        "/intel/informasi/",
+        urlencode({"tip": "1", "op": "incident", "kelurahan": "Metro\x00"}),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert answer.status_code == 400 and "NUL" in answer.content.decode()
+    assert client.get("/intel/informasi/", {"q": "amplop"}).status_code == 200
