@@ -83,7 +83,13 @@ def _file_report(page, text: str, photo: str | None = None) -> None:
     page.check("input[name=colour][value=kuning]")
     if photo:
         page.set_input_files("#id_photos", photo)
+    before = page.locator("#outbox li").count()
     page.click("#report-submit")
+    # Wait for this report's own line (one more than before), not any earlier report's: the
+    # second report's save, cut short by the next navigation, was the test's one flake in CI.
+    page.wait_for_function(
+        f"() => document.querySelectorAll('#outbox li').length > {before}", timeout=15_000
+    )
     page.wait_for_selector("#outbox li:has-text('Unjuk rasa')")
 
 
