@@ -47,7 +47,7 @@ def incoming_list(*, now=None, limit: int = QUEUE_SIZE) -> list[dict]:
     rows: list[dict] = []
     incidents = list(
         Incident.objects.filter(status=IncidentStatus.BARU, is_exercise=False)
-        .select_related("kelurahan", "tps")
+        .select_related("kelurahan")
         .order_by("-reported_at")[:limit]
     )
     for i in incidents:

@@ -135,6 +135,10 @@ def _filter_or_400(request, template: str):
     return f, None
 
 
+def _incoming_context() -> dict:
+    return {"incoming": incoming_list(), "now": timezone.now()}
+
+
 def _panel_context(f) -> dict:
     stats = cached(f"dash:stats-obj:{get_language()}:{f.query()}", lambda: dashboard_stats(f))
     return {
@@ -184,8 +188,7 @@ def dashboard(request):
             "alerts": alerts,
             "config": config,
             "i18n": _map_i18n() | _feed_i18n(),
-            "incoming": incoming_list(),
-            "now": timezone.now(),
+            **_incoming_context(),
             **_panel_context(f),
         },
     )
@@ -212,9 +215,7 @@ def dashboard_incoming(request):
     """The incoming queue alone (command/incoming.py), for the page to refresh in place."""
     html = cached(
         f"dash:incoming:{get_language()}",
-        lambda: render_to_string(
-            "operations/_incoming.html", {"incoming": incoming_list(), "now": timezone.now()}
-        ),
+        lambda: render_to_string("operations/_incoming.html", _incoming_context()),
     )
     return HttpResponse(html)
 

@@ -43,7 +43,7 @@ def _note(note: str, *, required: bool) -> str:
 
 
 def _latest_score(tip: Tip) -> EwScore | None:
-    return tip.scores.order_by("-scored_at", "-id").first()
+    return tip.scores.first()  # EwScore's ordering: the newest first
 
 
 def _teach(tip: Tip, *, level: str, reason: str, by) -> None:

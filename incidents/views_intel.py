@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -12,15 +11,12 @@ from incidents import triage
 from incidents.models import (
     AlertLevel,
     CrowdColour,
-    EwScore,
     IncidentType,
     IntelField,
     IntelReport,
     Tip,
 )
 from operations.models import Kelurahan
-
-NEWEST_SCORE = Prefetch("scores", queryset=EwScore.objects.order_by("-scored_at", "-id"))
 
 
 def _tip_filters(request) -> tuple[dict, dict]:
@@ -96,7 +92,8 @@ def tip_triage(request):
         tips = tips.filter(scores__level=shown["level"]).distinct()
     if shown["q"]:
         tips = tips.filter(text__icontains=shown["q"])
-    tips = tips.prefetch_related(NEWEST_SCORE).order_by("-created_at", "-id")
+    # EwScore's own ordering puts a report's newest score first.
+    tips = tips.prefetch_related("scores").order_by("-created_at", "-id")
     page = Paginator(tips, 25).get_page(request.GET.get("page"))
     for tip in page:
         scores = list(tip.scores.all())
@@ -125,7 +122,7 @@ def intel_detail(request, pk: int):
     report = get_object_or_404(
         IntelReport.objects.select_related(
             "author", "kelurahan", "tps__kelurahan"
-        ).prefetch_related(NEWEST_SCORE),
+        ).prefetch_related("scores"),
         pk=pk,
     )
     return render(

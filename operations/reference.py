@@ -148,7 +148,6 @@ def places_load(apps) -> None:
     """Kecamatan, kelurahan and the election phases (what migration 0002 loads)."""
     Kecamatan = apps.get_model("operations", "Kecamatan")
     Kelurahan = apps.get_model("operations", "Kelurahan")
-    ElectionPhase = apps.get_model("operations", "ElectionPhase")
     for kec_name, ((lat, lon), kels) in KOTA_METRO.items():
         kec, _ = Kecamatan.objects.update_or_create(
             code=slugify(kec_name), defaults={"name": kec_name, "lat": lat, "lon": lon}
@@ -158,11 +157,7 @@ def places_load(apps) -> None:
                 code=slugify(kel_name),
                 defaults={"name": kel_name, "kecamatan": kec, "lat": klat, "lon": klon},
             )
-    for code, name, start, end, weight in PHASES_2024:
-        ElectionPhase.objects.update_or_create(
-            code=code,
-            defaults={"name": name, "starts_at": start, "ends_at": end, "risk_weight": weight},
-        )
+    phases_place(None, apps=apps)
 
 
 # Polling day of the reference calendar: every phase is placed relative to it.
@@ -177,11 +172,12 @@ def polling_day_shift(voting_day: dt.date | None) -> dt.timedelta:
     return dt.timedelta(days=(voting_day - POLLING_DAY_2024).days)
 
 
-def phases_place(voting_day: dt.date | None) -> int:
+def phases_place(voting_day: dt.date | None, *, apps=None) -> int:
     """Move the election timetable so that polling day is `voting_day` (07:00-13:00 WIB), every
     other phase at its Pemilu 2024 distance from it; `None` puts the 2024 calendar back.
-    Idempotent: computed from the reference table, never from the rows' current times."""
-    ElectionPhase = django_apps.get_model("operations", "ElectionPhase")
+    Idempotent: computed from the reference table, never from the rows' current times.
+    `apps` is the migration's app registry when called from one (places_load)."""
+    ElectionPhase = (apps or django_apps).get_model("operations", "ElectionPhase")
     shift = polling_day_shift(voting_day)
     for code, name, start, end, weight in PHASES_2024:
         ElectionPhase.objects.update_or_create(

@@ -141,7 +141,7 @@ def bko(request):
         request,
         "personnel/bko.html",
         {
-            "requests": BkoRequest.objects.select_related("requested_by", "decided_by")[:50],
+            "requests": BkoRequest.objects.all()[:50],
             "contingents": contingents,
             "can_manage": can_manage,
             "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
