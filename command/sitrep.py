@@ -38,6 +38,7 @@ from incidents.models import (
     UseOfForce,
 )
 from incidents.selectors import ELECTION_TYPES
+from logistics.selectors import logistics_summary
 from operations.models import ElectionPhase, Kecamatan, Tps, TpsStatus
 from operations.selectors import kecamatan_summary_list, phase_current, tps_counts_by_category
 from personnel.models import BkoContingent
@@ -66,6 +67,8 @@ class Sitrep:
     alerts: dict
     force: dict
     intel: dict | None
+    # Ballots under escort (logistics.selectors.logistics_summary): no person's name in it.
+    logistics: dict = field(default_factory=dict)
     notable: list[str] = field(default_factory=list)
     risks: list[str] = field(default_factory=list)
 
@@ -133,6 +136,7 @@ def sitrep_build(*, start: dt.datetime, end: dt.datetime, partner: bool, author:
         alerts=_alerts(start=start, end=end, partner=partner),
         force=_force(start=start, end=end, partner=partner),
         intel=None if partner else _intel(start=start, end=end),
+        logistics=logistics_summary(),
     )
     report.notable = _notable(incidents, start=start, end=end, partner=partner)
     report.risks = _risks(report, phase=phase, partner=partner)
@@ -291,7 +295,14 @@ def _alerts(*, start, end, partner: bool) -> dict:
     }
     if not partner:
         by_kind = dict(qs.values_list("kind").annotate(n=Count("id")).order_by())
-        out["by_kind"] = _counted(by_kind, Alert.Kind.choices)
+        # The logistics kinds only when one was raised: a report without ballots under escort
+        # keeps its table as it was.
+        kinds = [
+            (k, label)
+            for k, label in Alert.Kind.choices
+            if not k.startswith("log_") or k in by_kind
+        ]
+        out["by_kind"] = _counted(by_kind, kinds)
     return out
 
 

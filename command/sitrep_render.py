@@ -224,6 +224,7 @@ def sitrep_tables(report: Sitrep) -> list[SitrepTable]:
                 ],
             )
         )
+    tables += _logistics_tables(report.logistics)
     if report.intel is not None:
         intel = report.intel
         rows = [
@@ -239,6 +240,33 @@ def sitrep_tables(report: Sitrep) -> list[SitrepTable]:
             [_("Penilaian %(g)s") % {"g": r["label"]}, r["count"]] for r in intel["by_grading"]
         ]
         tables.append(SitrepTable(_("Intelijen yang diterima"), [_("Rincian"), count], rows))
+    return tables
+
+
+def _logistics_tables(lg: dict) -> list[SitrepTable]:
+    """Ballots under escort in one table: legs by status, with a problem, and per kecamatan
+    the TPS supplied and the TPS results collected; then the legs with a problem, if any."""
+    if not lg or not lg.get("total"):
+        return []
+    rows = [[r["label"], r["n"]] for r in lg["by_status"] if r["n"]]
+    rows.append([_("Bermasalah"), lg["problem_count"]])
+    rows += [
+        [
+            p["kecamatan"],
+            _("%(s)d/%(t)d TPS menerima, %(c)d/%(t)d hasil terkumpul")
+            % {"s": p["supplied"], "c": p["collected"], "t": p["tps"]},
+        ]
+        for p in lg["progress"]
+    ]
+    tables = [SitrepTable(_("Logistik pemilu"), [_("Rincian"), _("Jumlah")], rows)]
+    if lg["problems"]:
+        tables.append(
+            SitrepTable(
+                _("Masalah logistik"),
+                [_("Perjalanan"), _("Rute"), _("Masalah"), _("Keterangan")],
+                [[p["code"], p["route"], p["problem"], p["note"]] for p in lg["problems"]],
+            )
+        )
     return tables
 
 

@@ -38,6 +38,7 @@ from incidents.models import (
     IncidentType,
 )
 from incidents.selectors import alert_open_list, alert_report_refs, alert_rows
+from logistics.selectors import convoy_board
 from operations.mapdata import point_map_config
 from operations.models import TpsCategory, TpsStatus
 from operations.selectors import phase_current
@@ -56,7 +57,9 @@ def _map_i18n() -> dict:
             "labels": _("Nama wilayah"),
             "areas": _("Batas kelurahan"),
             "areas_approx": _("Batas kelurahan (perkiraan)"),
+            "convoys": _("Konvoi logistik di jalan"),
         },
+        "convoy": _("Konvoi"),
         "tps": _("TPS"),
         "status": _("status"),
         "category": _("kerawanan"),
@@ -170,6 +173,8 @@ def dashboard(request):
     config = _map_config(liaison=False) | {
         "panelUrl": reverse("dashboard-panel"),
         "incomingUrl": reverse("dashboard-incoming"),
+        "convoyUrl": reverse("logistics-fragment"),
+        "legUrl": reverse("leg-page", args=[0]).replace("/0/", "/{id}/"),
         "alertsUrl": reverse("alert-list"),
         "wsPath": "/ws/alerts/",
         "lastAlertId": last_id,
@@ -190,6 +195,7 @@ def dashboard(request):
             "i18n": _map_i18n() | _feed_i18n(),
             **_incoming_context(),
             **_panel_context(f),
+            "board": convoy_board(),
         },
     )
 

@@ -161,6 +161,22 @@ CAN_HANDLE_ALERTS: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL})
 # The engine's lexicon, weights and thresholds (versioned).
 CAN_CONFIGURE_EARLY_WARNING: frozenset[str] = frozenset({Role.ADMIN})
 
+# Election logistics under escort (logistics/): the plan, the custody trail, the board.
+# The board and the legs with their custody trail: the liaison too, without any person's name
+# (leg_rows_for_user drops them); escorts, commanders and receivers by name to these.
+CAN_READ_LOGISTICS: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL, Role.PENGHUBUNG_KPU})
+CAN_READ_LOGISTICS_NAMES: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL})
+# Import and export the plan (the KPU's schedule), set a leg's escort.
+CAN_PLAN_LOGISTICS: frozenset[str] = frozenset({Role.KOMANDO})
+# Record custody (departed, arrived, handed over...): a field officer on the leg's escort
+# (custody_check), the command post for any leg (a commander's radio call taken down).
+CAN_RECORD_CUSTODY: frozenset[str] = frozenset({Role.LAPANGAN, Role.KOMANDO})
+CAN_RECORD_ANY_CUSTODY: frozenset[str] = frozenset({Role.KOMANDO})
+# The escort's own legs on his phone.
+CAN_OPEN_ESCORT_PAGES: frozenset[str] = frozenset({Role.LAPANGAN})
+# Handover photos: the command post, and the escort of that leg (custody_photo_get_for_user).
+CAN_READ_CUSTODY_PHOTOS: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL, Role.LAPANGAN})
+
 # Where each role lands after login; the first role in this order wins for a user with several.
 LANDING = {
     Role.KOMANDO: "dashboard",

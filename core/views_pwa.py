@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET
 
 # The pages the app opens offline (URL names of the incidents and command apps, resolved at
 # request time; core imports neither), what they read, and the static files they load.
-SHELL_PAGES = ["landing-lapangan", "report-form", "tps-return-form"]
+SHELL_PAGES = ["landing-lapangan", "report-form", "tps-return-form", "escort-legs"]
 SHELL_DATA = ["/api/v1/me/duty/"]
 SHELL_STATIC = [
     "css/sispam.css",

@@ -18,9 +18,11 @@ from django.utils.text import slugify
 
 from command.scenario import scenario_load_files
 from core.access import Role
+from demo.logistics import logistics_demo_seed
 from demo.names import FIRST_NAMES, LAST_NAMES, STREETS
 from operations.models import Kecamatan, Kelurahan, Post, PostKind, Tps
 from operations.reference import (
+    POLLING_DAY_2024,
     VOTERS_BY_KECAMATAN,
     WIB,
     phases_place,
@@ -516,7 +518,7 @@ TPS_FIELDS = [
 
 
 @transaction.atomic
-def demo_seed(*, voting_day: dt.date | None = None) -> DemoResult:
+def demo_seed(*, voting_day: dt.date | None = None, logistics: bool = True) -> DemoResult:
     """Build (or bring back to) the deterministic Kota Metro demo, its election calendar placed
     so that polling day is `voting_day` (the Pemilu 2024 calendar itself when `None`)."""
     rng = random.Random(SEED)  # noqa: S311 (demo data, not secrets)
@@ -542,6 +544,9 @@ def demo_seed(*, voting_day: dt.date | None = None) -> DemoResult:
     posts = _posts()
     # The shipped Sispamkota scenarios (idempotent: an unchanged file changes nothing).
     scenario_load_files()
+    # The distribution plan of the ballots under escort, placed around polling day.
+    if logistics:
+        logistics_demo_seed(voting_day=voting_day or POLLING_DAY_2024)
     bko = sum(1 for o in officers if o.contingent is not None)
     return DemoResult(
         units=len(units),

@@ -183,6 +183,38 @@ def alert_backup_raise(*, officer, by, kelurahan, reasons: list[str]) -> Alert:
     return alert
 
 
+def alert_place_raise(
+    *, kind: str, level: str, title: str, reasons: list[str], kelurahan, key: str, exercise: bool
+) -> Alert:
+    """Open an alert about one thing (a logistics leg: `key` names it), or refresh the one open
+    for it (its level raised, never lowered, and its reasons); pushed to the command post after
+    commit. The caller holds a transaction."""
+    alert = _open_alert_locked(key)
+    created = alert is None
+    if created:
+        alert = Alert.objects.create(
+            kind=kind,
+            level=level,
+            title=title,
+            reasons=reasons,
+            kelurahan=kelurahan,
+            dedup_key=key,
+            is_exercise=exercise,
+        )
+    else:
+        if level == AlertLevel.MERAH:
+            alert.level = AlertLevel.MERAH
+        alert.title = title
+        alert.reasons = reasons
+        alert.save(update_fields=["level", "title", "reasons", "updated_at"])
+    alert.ew_new = 0
+    realtime_publish_after_commit(
+        group=ALERTS_GROUP,
+        event=_alert_event(alert, "alert.created" if created else "alert.updated"),
+    )
+    return alert
+
+
 def _alert_locked(alert: Alert) -> Alert:
     return Alert.objects.select_for_update().get(pk=alert.pk)
 

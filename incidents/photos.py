@@ -4,11 +4,13 @@ their metadata (the original kept apart for the authorised view), timeline and a
 import hashlib
 import io
 import uuid
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 
 from core.services import audit_record
@@ -20,6 +22,15 @@ from incidents.services import incident_event
 
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
 PHOTO_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+
+
+def photo_response(photo, field) -> FileResponse:
+    """A kept photo's file as the answer: never cached, never sniffed, shown inline."""
+    response = FileResponse(field.open("rb"), content_type=photo.content_type)
+    response["Content-Disposition"] = f'inline; filename="foto-{photo.pk}"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def photo_check(*, upload) -> bytes:
@@ -57,10 +68,21 @@ def photo_check(*, upload) -> bytes:
     return raw
 
 
-def photo_add(*, incident: Incident, by, upload) -> IncidentPhoto:
-    """Keep a photo as evidence: checked (photo_check) before it is decoded, hashed, and
-    copied without its metadata (EXIF, GPS) for everyone but Gakkumdu. The same bytes again for
-    the same incident (a retry) give back the photo already kept."""
+@dataclass(frozen=True)
+class PreparedPhoto:
+    """A checked photo: the original's bytes and hash, and a copy rebuilt from its pixels."""
+
+    raw: bytes
+    sha256: str
+    content_type: str
+    ext: str
+    clean: bytes
+
+
+def photo_prepare(*, upload) -> PreparedPhoto:
+    """Check a photo (photo_check) before it is decoded, hash it, and rebuild it from its
+    pixels alone: EXIF (GPS included) and all other metadata go. Shared by every kind of
+    evidence photo (incidents, logistics handovers)."""
     # Pillow is loaded only by the photo path (as in photo_check).
     from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -74,14 +96,9 @@ def photo_add(*, incident: Incident, by, upload) -> IncidentPhoto:
         raise ValidationError({"photo": _("Berkas bukan gambar yang sah.")}) from None
     if image.format not in PHOTO_FORMATS:
         raise ValidationError({"photo": _("Hanya JPEG, PNG atau WebP.")})
-    digest = hashlib.sha256(raw).hexdigest()
-    # A phone that resends a photo whose answer it lost sends the same bytes: the same evidence.
-    existing = incident.photos.filter(sha256=digest).first()
-    if existing is not None:
-        return existing
     save_format = image.format
     # Turn the picture upright first (the orientation lives in the EXIF we are about to drop),
-    # then rebuild it from its pixels alone: EXIF (GPS included) and all other metadata go.
+    # then rebuild it from its pixels alone.
     upright = ImageOps.exif_transpose(image)
     clean = Image.frombytes(upright.mode, upright.size, upright.tobytes())
     if upright.mode == "P":
@@ -90,11 +107,29 @@ def photo_add(*, incident: Incident, by, upload) -> IncidentPhoto:
     if save_format == "JPEG" and clean.mode not in ("RGB", "L"):
         clean = clean.convert("RGB")
     clean.save(out, format=save_format)
-    ext = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}[save_format]
+    return PreparedPhoto(
+        raw=raw,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        content_type=PHOTO_FORMATS[save_format],
+        ext={"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}[save_format],
+        clean=out.getvalue(),
+    )
+
+
+def photo_add(*, incident: Incident, by, upload) -> IncidentPhoto:
+    """Keep a photo as evidence (photo_prepare): the original for Gakkumdu, the copy without
+    metadata for everyone else. The same bytes again for the same incident (a retry) give back
+    the photo already kept."""
+    prepared = photo_prepare(upload=upload)
+    digest, raw, ext = prepared.sha256, prepared.raw, prepared.ext
+    # A phone that resends a photo whose answer it lost sends the same bytes: the same evidence.
+    existing = incident.photos.filter(sha256=digest).first()
+    if existing is not None:
+        return existing
     photo = IncidentPhoto(
         incident=incident,
         sha256=digest,
-        content_type=PHOTO_FORMATS[save_format],
+        content_type=prepared.content_type,
         size=len(raw),
         uploaded_by=by,
     )
@@ -102,7 +137,7 @@ def photo_add(*, incident: Incident, by, upload) -> IncidentPhoto:
     # files are served only by the incident-photo views, never from MEDIA_URL.
     name = uuid.uuid4().hex
     photo.original.save(f"{name}.{ext}", ContentFile(raw), save=False)
-    photo.display.save(f"{name}-clean.{ext}", ContentFile(out.getvalue()), save=False)
+    photo.display.save(f"{name}-clean.{ext}", ContentFile(prepared.clean), save=False)
     with transaction.atomic():
         photo.save()
         incident_event(incident, by, "photo", to=digest[:16])

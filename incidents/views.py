@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import FileResponse, HttpResponseBadRequest
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -254,27 +254,19 @@ def _with_open_steps(dispatches: list) -> list:
     return dispatches
 
 
-def _photo_response(photo, field) -> FileResponse:
-    response = FileResponse(field.open("rb"), content_type=photo.content_type)
-    response["Content-Disposition"] = f'inline; filename="foto-{photo.pk}"'
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 @role_required(*CAN_READ_EVIDENCE_PHOTOS)
 def incident_photo(request, pk: int):
     """An evidence photo, the copy without metadata: the only way a photo leaves the server
     (MEDIA_ROOT is never served). Who may: incident_photo_get_for_user."""
     photo = incident_photo_get_for_user(user=request.user, pk=pk)
-    return _photo_response(photo, photo.display)
+    return photos.photo_response(photo, photo.display)
 
 
 @role_required(*CAN_READ_ORIGINAL_PHOTOS)
 def incident_photo_original(request, pk: int):
     """The original as received (EXIF and GPS included), for the command post and Gakkumdu."""
     photo = incident_photo_get_for_user(user=request.user, pk=pk, original=True)
-    return _photo_response(photo, photo.original)
+    return photos.photo_response(photo, photo.original)
 
 
 TIP_FORM_LIMIT = 5  # tips per client per 10 minutes through the public form

@@ -39,6 +39,7 @@ app.conf.beat_schedule = {
         "task": "incidents.tasks.escalate_unacknowledged",
         "schedule": 60.0,
     },
+    "logistics-sweep": {"task": "logistics.tasks.sweep", "schedule": 60.0},
     "command-exercise-sweep": {"task": "command.tasks.exercise_sweep", "schedule": 15.0},
     # In CELERY_TIMEZONE (Asia/Jakarta): 02:00 WIB, the quietest hour.
     "backup-daily": {"task": "core.tasks.backup_daily", "schedule": crontab(hour=2, minute=0)},

@@ -50,6 +50,10 @@ try:
     API_TOKEN_HOURS = env.env_int("API_TOKEN_HOURS", 12, minimum=1)
     INCIDENT_VERIFY_MINUTES = env.env_int("INCIDENT_VERIFY_MINUTES", 10, minimum=1)
     ALERT_ACK_MINUTES = env.env_int("ALERT_ACK_MINUTES", 5, minimum=1)
+    # A logistics leg not arrived this long after its planned arrival is late (an alert);
+    # one without escort this long before its planned departure is flagged.
+    LOGISTICS_LATE_MINUTES = env.env_int("LOGISTICS_LATE_MINUTES", 30, minimum=0)
+    LOGISTICS_ESCORT_LEAD_MINUTES = env.env_int("LOGISTICS_ESCORT_LEAD_MINUTES", 60, minimum=0)
     EW_SWEEP_SECONDS = env.env_int("EW_SWEEP_SECONDS", 30, minimum=1)
     EW_SWEEP_WINDOW_HOURS = env.env_int("EW_SWEEP_WINDOW_HOURS", 24, minimum=1)
     BACKUP_DIR = Path(env.env_str("BACKUP_DIR", str(BASE_DIR / "var" / "backups")))
@@ -137,6 +141,7 @@ INSTALLED_APPS = [
     "personnel",
     "operations",
     "incidents",
+    "logistics",
     "command",  # above the domain apps: the command post's picture and its drills
     "demo",  # above the domain apps: seed_demo and seed_situation
 ]

@@ -35,6 +35,8 @@ from incidents import (
     views_learning,
 )
 from incidents import views as incidents_views
+from logistics import api as logistics_api
+from logistics import views as logistics_views
 from operations import api as operations_api
 from operations import views as operations_views
 from operations import views_csv, views_map
@@ -64,6 +66,7 @@ router.register("tps-returns", api_tps.TpsReturnViewSet, basename="tps-return")
 router.register("intel", api_ew.IntelViewSet, basename="intel")
 router.register("tips", api_ew.TipViewSet, basename="tip")
 router.register("alerts", api_ew.AlertViewSet, basename="alert")
+router.register("logistics/legs", logistics_api.LegViewSet, basename="logistics-leg")
 router.register("ew-config", api_ew.EwConfigViewSet, basename="ew-config")
 router.register("ew/corrections", api_learning.EwCorrectionViewSet, basename="ew-correction")
 router.register("ew/trainings", api_learning.EwTrainingRunViewSet, basename="ew-training")
@@ -86,6 +89,12 @@ api_v1 = [
         "dispatches/<int:pk>/progress/",
         api_field.DispatchProgressView.as_view(),
         name="api-dispatch-progress",
+    ),
+    path("logistics/board/", logistics_api.BoardView.as_view(), name="api-logistics-board"),
+    path(
+        "logistics/steps/<int:pk>/photos/",
+        logistics_api.CustodyPhotoView.as_view(),
+        name="api-custody-photos",
     ),
     *router.urls,
 ]
@@ -158,6 +167,13 @@ urlpatterns = [
     path("operasi/laporan-situasi/unduh.csv", views_sitrep.sitrep_csv_download, name="sitrep-csv"),
     path("lapor/", incidents_views.report_form, name="report-form"),
     path("lapor/tps/", views_field.tps_return_form, name="tps-return-form"),
+    path("lapor/kawal/", logistics_views.escort_legs, name="escort-legs"),
+    path("logistik/", logistics_views.logistics_board, name="logistics-board"),
+    path("logistik/papan/", logistics_views.logistics_board_fragment, name="logistics-fragment"),
+    path("logistik/impor/", logistics_views.logistics_import, name="logistics-import"),
+    path("logistik/ekspor.csv", logistics_views.logistics_export, name="logistics-export"),
+    path("logistik/<int:pk>/", logistics_views.leg_detail, name="leg-page"),
+    path("logistik/foto/<int:pk>/", logistics_views.custody_photo, name="custody-photo"),
     path("sw.js", views_pwa.service_worker, name="service-worker"),
     path("manifest.webmanifest", views_pwa.web_manifest, name="web-manifest"),
     path("informasi/", incidents_views.tip_form, name="tip-form"),

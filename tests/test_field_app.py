@@ -36,7 +36,7 @@ def test_the_service_worker_caches_the_shell_from_our_own_origin(client):
     text = answer.content.decode()
     assert "https://" not in text and "http://" not in text  # no CDN, ever
     pages = json.loads(re.search(r"var SHELL_PAGES = (\[.*?\]);", text).group(1))
-    assert pages == ["/lapangan/", "/lapor/", "/lapor/tps/"]
+    assert pages == ["/lapangan/", "/lapor/", "/lapor/tps/", "/lapor/kawal/"]
     statics = json.loads(re.search(r"var SHELL_STATIC = (\[.*?\]);", text).group(1))
     for url in statics:
         assert client.get(url).status_code == 200, url

@@ -13,7 +13,16 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("sispam", "core", "personnel", "operations", "incidents", "command", "demo")
+APPS = (
+    "sispam",
+    "core",
+    "personnel",
+    "operations",
+    "incidents",
+    "logistics",
+    "command",
+    "demo",
+)
 SKIPPED_DIRS = {"migrations", "tests"}
 MAX_IN_FUNCTION = 19
 

@@ -15,7 +15,16 @@ from pathlib import Path
 import grimp
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("sispam", "demo", "core", "personnel", "operations", "incidents", "command")
+PACKAGES = (
+    "sispam",
+    "demo",
+    "core",
+    "personnel",
+    "operations",
+    "incidents",
+    "logistics",
+    "command",
+)
 
 # Circles inside the early-warning work, still to break there (issue 14, step 3).
 KNOWN_CIRCLES: set[tuple[str, str]] = set()

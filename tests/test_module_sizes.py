@@ -4,7 +4,16 @@ read), migrations aside: the apps, the tests and the benchmarks."""
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("sispam", "core", "personnel", "operations", "incidents", "command", "demo")
+PACKAGES = (
+    "sispam",
+    "core",
+    "personnel",
+    "operations",
+    "incidents",
+    "logistics",
+    "command",
+    "demo",
+)
 MAX_LINES = 600
 
 

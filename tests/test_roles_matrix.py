@@ -25,6 +25,7 @@ from incidents.models import (
     Tip,
     TpsReturn,
 )
+from logistics.models import CustodyEvent, CustodyPhoto, Leg, Site
 from operations.models import (
     Assignment,
     DeploymentPattern,
@@ -153,6 +154,24 @@ def samples(personas, settings, tmp_path):
     dispatch = Dispatch.objects.create(
         incident=incident, officer=officer, dispatched_by=personas["komando"]
     )
+    leg = Leg.objects.create(
+        code="uji-1",
+        stage="pps_tps",
+        direction="distribusi",
+        origin=Site.objects.create(code="pps-uji", kind="pps", name="PPS Uji", lat=-5.1, lon=105.3),
+        destination=Site.objects.create(
+            code="tps-uji", kind="tps", name="TPS", lat=-5.1, lon=105.3
+        ),
+        planned_departure=now,
+        planned_arrival=now,
+    )
+    step = CustodyEvent.objects.create(leg=leg, kind="berangkat", recorded_by=personas["komando"])
+    custody_photo = CustodyPhoto(
+        event=step, sha256="1" * 64, content_type="image/png", size=8, uploaded_by=step.recorded_by
+    )
+    custody_photo.display.save("c-clean.png", ContentFile(b"\x89PNG\r\n\x1a\n"), save=False)
+    custody_photo.original.save("c.png", ContentFile(b"\x89PNG\r\n\x1a\n"), save=False)
+    custody_photo.save()
     incident_routes = [
         r for r in MATRIX if r.startswith(("/api/v1/incidents/{pk}", "/kejadian/{pk}"))
     ]
@@ -162,6 +181,13 @@ def samples(personas, settings, tmp_path):
         "/kejadian/foto/{pk}/asli/": photo.pk,
         "/api/v1/tps-returns/{pk}/": tps_return.pk,
         "/api/v1/dispatches/{pk}/progress/": dispatch.pk,
+        **{
+            r: leg.pk
+            for r in MATRIX
+            if r.startswith(("/api/v1/logistics/legs/{pk}", "/logistik/{pk}"))
+        },
+        "/logistik/foto/{pk}/": custody_photo.pk,
+        "/api/v1/logistics/steps/{pk}/photos/": custody_photo.event_id,
         "/api/v1/intel/{pk}/": intel.pk,
         "/intel/laporan/{pk}/": intel.pk,
         "/api/v1/tips/{pk}/": tip.pk,

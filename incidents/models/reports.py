@@ -171,6 +171,10 @@ class Alert(models.Model):
         INCIDENT_OVERDUE = "incident_overdue", _("kejadian belum diverifikasi")
         TPS_OVERDUE = "tps_overdue", _("laporan TPS terlambat")
         BACKUP = "backup", _("personel butuh bantuan")
+        LOG_OVERDUE = "log_overdue", _("logistik terlambat tiba")
+        LOG_STOPPED = "log_stopped", _("logistik terhenti di jalan")
+        LOG_MISMATCH = "log_mismatch", _("selisih serah terima logistik")
+        LOG_NO_ESCORT = "log_no_escort", _("logistik tanpa pengawalan")
 
     kind = models.CharField(_("jenis"), max_length=16, choices=Kind.choices)
     level = models.CharField(_("tingkat"), max_length=8, choices=AlertLevel.choices)

@@ -307,6 +307,31 @@
     });
   }
 
+  // ---- the convoy board: logistics legs by phase, and those on the road on the map ----
+  var convoyEl = document.getElementById("convoy");
+  function drawConvoys() {
+    var data = document.getElementById("convoy-positions");
+    if (opsMap && opsMap.setConvoys) { opsMap.setConvoys(data ? JSON.parse(data.textContent) : []); }
+  }
+  function refreshConvoy() {
+    if (!convoyEl || !config.convoyUrl) { return Promise.resolve(); }
+    return htmx.ajax("GET", config.convoyUrl, { target: convoyEl, swap: "innerHTML" })
+      .then(drawConvoys)
+      .catch(function () { /* keep what is shown */ });
+  }
+  var convoyTimer = null;
+  function scheduleConvoy() {
+    if (convoyTimer) { return; }
+    convoyTimer = setTimeout(function () { convoyTimer = null; refreshConvoy(); }, 300 + Math.random() * 500);
+  }
+  if (convoyEl) {
+    setInterval(refreshConvoy, 30000);
+    convoyEl.addEventListener("htmx:beforeSwap", function (evt) {
+      var url = evt.detail.xhr.responseURL || "";
+      if (url.indexOf("/accounts/login/") !== -1) { evt.detail.shouldSwap = false; }
+    });
+  }
+
   function upsertAlert(a, opts) {
     opts = opts || {};
     if (a.id > lastId) { lastId = a.id; }
@@ -409,6 +434,7 @@
   function handle(ev) {
     if (catchingUp) { buffered.push(ev); return; }
     if (ev.intake || ev.type === "intake.scored" || ev.incident) { scheduleIncoming(); }
+    if (ev.leg) { scheduleConvoy(); return; }
     if (ev.alert) {
       upsertAlert(ev.alert, { fresh: ev.type === "alert.created" });
       if (opsMap) { opsMap.upsertAlert(ev.alert); }
@@ -507,6 +533,7 @@
   if (window.L && window.SispamMap && mapEl) {
     opsMap = window.SispamMap.create(mapEl, config, t);
     refreshMap();
+    drawConvoys();
   }
   if (config.wall) { setWall(true); }
 })();

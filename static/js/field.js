@@ -163,6 +163,25 @@
     statusEl.className = "send-status " + (kind || "");
   }
 
+  var MAX_SIDE = 1600;
+  // A photo resized on the phone (longest side MAX_SIDE px, JPEG) before it waits in the outbox.
+  function resize(file) {
+    if (!window.createImageBitmap) { return Promise.resolve({ blob: file, name: file.name }); }
+    return createImageBitmap(file).then(function (bitmap) {
+      var scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * scale);
+      canvas.height = Math.round(bitmap.height * scale);
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      return new Promise(function (resolve) {
+        canvas.toBlob(function (blob) {
+          resolve({ blob: blob || file, name: (file.name || "foto").replace(/\.\w+$/, "") + ".jpg" });
+        }, "image/jpeg", 0.85);
+      });
+    }, function () { return { blob: file, name: file.name }; });
+  }
+
+
   // Queue an item and try to send it at once; the officer sees it waiting meanwhile.
   function queue(item) {
     item.owner = user;
@@ -177,7 +196,7 @@
       return flush();
     });
   }
-  window.SispamField = { queue: queue, phoneTime: phoneTime, msg: msg, el: el, render: render };
+  window.SispamField = { queue: queue, resize: resize, phoneTime: phoneTime, msg: msg, el: el, render: render };
 
   Promise.all([Outbox.meta("user", user), Outbox.meta("csrf", Sispam.csrf(app))]).then(function () {
     render();

@@ -12,7 +12,6 @@
   var statusEl = document.getElementById("send-status");
   var fields = ["type", "occurred_at", "tps", "post", "kelurahan", "lat", "lon",
                 "description", "crowd_size", "casualties"];
-  var MAX_SIDE = 1600;
   var OLD_DRAFT = "sispam-report-draft";  // the single draft of earlier versions
   var TYPING = "sispam-report-typing";  // the report being written, until it is queued
 
@@ -68,24 +67,8 @@
     return text;
   }
 
-  // A photo as the phone sends it: at most MAX_SIDE on its longest side, JPEG. A picture the
-  // browser cannot decode goes as it is (the server says if it refuses it).
-  function resize(file) {
-    if (!window.createImageBitmap) { return Promise.resolve({ blob: file, name: file.name }); }
-    return createImageBitmap(file).then(function (bitmap) {
-      var scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
-      var canvas = document.createElement("canvas");
-      canvas.width = Math.round(bitmap.width * scale);
-      canvas.height = Math.round(bitmap.height * scale);
-      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-      return new Promise(function (resolve) {
-        canvas.toBlob(function (blob) {
-          resolve({ blob: blob || file, name: (file.name || "foto").replace(/\.\w+$/, "") + ".jpg" });
-        }, "image/jpeg", 0.85);
-      });
-    }, function () { return { blob: file, name: file.name }; });
-  }
-
+  // Photos go resized (SispamField.resize: at most 1600 px on the longest side, JPEG; a
+  // picture the browser cannot decode goes as it is, the server says if it refuses it).
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var files = form.elements.photos ? Array.prototype.slice.call(form.elements.photos.files, 0, 5) : [];
@@ -98,7 +81,7 @@
       photos_url: form.dataset.api + "{id}/photos/",
       body: body
     };
-    Promise.all(files.map(resize)).then(function (photos) {
+    Promise.all(files.map(Field.resize)).then(function (photos) {
       item.photos = photos;
       return Field.queue(item);
     }).then(function () {

@@ -226,12 +226,14 @@
 
     var labels = L.layerGroup().addTo(map);
     overlays[t.layers.labels] = labels;
-    var posts = null, alerts = null;
+    var posts = null, alerts = null, convoys = null;
     if (!config.liaison) {
       posts = L.layerGroup().addTo(map);
       alerts = L.layerGroup().addTo(map);
+      convoys = L.layerGroup().addTo(map);
       overlays[t.layers.posts] = posts;
       overlays[t.layers.alerts] = alerts;
+      overlays[t.layers.convoys] = convoys;
     }
     var control = L.control.layers(null, overlays, { collapsed: false }).addTo(map);
     areas(map, config, t, control);
@@ -272,6 +274,19 @@
           radius: 18, color: COLOUR[a.level] || "#555", weight: 4, fill: false, dashArray: a.exercise ? "4 4" : null
         }).bindPopup(box([a.title, (t.alert_levels[a.level] || a.level) + (a.exercise ? " · " + t.exercise : "")]))
           .addTo(alerts);
+      });
+    }
+
+    // Logistics legs on the road, at the escort's last reported position (logistics board).
+    function setConvoys(list) {
+      if (!convoys) { return; }
+      convoys.clearLayers();
+      el.dataset.convoyCount = list.length;
+      list.forEach(function (c) {
+        var colour = c.problem || c.status === "terhenti" ? COLOUR.merah : BRAND;
+        L.circleMarker([c.lat, c.lon], { radius: 8, color: colour, weight: 3, fillColor: "#fff", fillOpacity: 0.9, dashArray: "2 3" })
+          .bindPopup(box([t.convoy + ": " + c.code, "→ " + c.to], config.legUrl, c.id))
+          .addTo(convoys);
       });
     }
 
@@ -339,7 +354,7 @@
       state.dispatchLines[d.incident] = Object.keys(steps).map(function (k) { return steps[k]; });
     }
 
-    return { map: map, load: load, upsertIncident: upsertIncident, upsertAlert: upsertAlert, upsertDispatch: upsertDispatch };
+    return { map: map, load: load, setConvoys: setConvoys, upsertIncident: upsertIncident, upsertAlert: upsertAlert, upsertDispatch: upsertDispatch };
   }
 
   window.SispamMap = { create: create, point: point };

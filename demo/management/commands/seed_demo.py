@@ -23,6 +23,11 @@ class Command(BaseCommand):
             help="Run even though DEBUG is off (a throw-away database configured as production).",
         )
         parser.add_argument(
+            "--without-logistics",
+            action="store_true",
+            help="Leave out the ballot distribution plan (its custody trail is append-only).",
+        )
+        parser.add_argument(
             "--voting-day",
             metavar="YYYY-MM-DD",
             help=(
@@ -41,7 +46,7 @@ class Command(BaseCommand):
             )
         voting_day = _voting_day(options.get("voting_day"))
         started = time.perf_counter()
-        result = demo_seed(voting_day=voting_day)
+        result = demo_seed(voting_day=voting_day, logistics=not options.get("without_logistics"))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo ready in {time.perf_counter() - started:.1f}s: {result.units} units, "
