@@ -144,7 +144,7 @@ class EscortSerializer(serializers.Serializer):
     )
 
 
-class PhotoSerializer(serializers.Serializer):
+class CustodyPhotoSerializer(serializers.Serializer):
     photo = serializers.FileField()
 
 
@@ -178,6 +178,7 @@ class LegViewSet(viewsets.ReadOnlyModelViewSet):
     read_roles = CAN_READ_LOGISTICS | CAN_RECORD_CUSTODY
     action_roles = {"steps": CAN_RECORD_CUSTODY, "escort": CAN_PLAN_LOGISTICS}
     serializer_class = LegSerializer
+    queryset = Leg.objects.none()  # for the schema; get_queryset scopes by user
     filterset_fields = {
         "status": ["exact"],
         "stage": ["exact"],
@@ -243,7 +244,7 @@ class LegViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
-class PhotoAddedSerializer(serializers.Serializer):
+class CustodyPhotoAddedSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     sha256 = serializers.CharField()
     url = serializers.CharField()
@@ -258,7 +259,8 @@ class CustodyPhotoView(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
-        request={"multipart/form-data": PhotoSerializer}, responses={201: PhotoAddedSerializer}
+        request={"multipart/form-data": CustodyPhotoSerializer},
+        responses={201: CustodyPhotoAddedSerializer},
     )
     @accepts_uploads("photo")
     def post(self, request, pk: int):
@@ -267,7 +269,7 @@ class CustodyPhotoView(APIView):
             pk=pk,
             leg__in=leg_list_for_user(user=request.user),
         )
-        body = PhotoSerializer(data=request.data)
+        body = CustodyPhotoSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
             photo = services.custody_photo_add(

@@ -343,6 +343,8 @@ SPECTACULAR_SETTINGS = {
         "PlanStatusEnum": "operations.models.DeploymentPlan.Status",
         "IncidentStatusEnum": "incidents.models.IncidentStatus",
         "AlertStatusEnum": "incidents.models.AlertStatus",
+        "CustodyStepKindEnum": "logistics.models.CustodyEvent.Kind",
+        "LegStatusEnum": "logistics.models.LegStatus",
     },
 }
 
