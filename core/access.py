@@ -166,6 +166,10 @@ CAN_CONFIGURE_EARLY_WARNING: frozenset[str] = frozenset({Role.ADMIN})
 # (leg_rows_for_user drops them); escorts, commanders and receivers by name to these.
 CAN_READ_LOGISTICS: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL, Role.PENGHUBUNG_KPU})
 CAN_READ_LOGISTICS_NAMES: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL})
+# The legs API: the above all legs, a field officer those he escorts (leg_list_for_user).
+CAN_READ_LEGS: frozenset[str] = frozenset(
+    {Role.KOMANDO, Role.INTEL, Role.PENGHUBUNG_KPU, Role.LAPANGAN}
+)
 # Import and export the plan (the KPU's schedule), set a leg's escort.
 CAN_PLAN_LOGISTICS: frozenset[str] = frozenset({Role.KOMANDO})
 # Record custody (departed, arrived, handed over...): a field officer on the leg's escort

@@ -12,10 +12,8 @@ from django.utils import timezone
 
 from core.access import Role
 from logistics.models import (
-    DISTRIBUTION_STAGES,
     STAGES,
     CustodyEvent,
-    Direction,
     Leg,
     LegStatus,
     ManifestItem,
@@ -91,14 +89,10 @@ def logistics_demo_seed(*, voting_day: dt.date, now: dt.datetime | None = None) 
     d = voting_day
 
     def leg(code, origin, destination, depart, arrive, manifest, seals, vehicle):
-        stage = STAGES[(origin.kind, destination.kind)]
         team = [pool[rng.randrange(len(pool))] for _ in range(2)] if pool else []
         obj = Leg(
             code=code,
-            stage=stage,
-            direction=Direction.DISTRIBUSI
-            if stage in DISTRIBUTION_STAGES
-            else Direction.PENGEMBALIAN,
+            stage=STAGES[(origin.kind, destination.kind)],
             origin=origin,
             destination=destination,
             planned_departure=depart,

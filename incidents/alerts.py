@@ -149,46 +149,13 @@ def alert_overdue_raise(*, incident) -> Alert:
     return alert
 
 
-def alert_backup_raise(*, officer, by, kelurahan, reasons: list[str]) -> Alert:
-    """Open a merah alert that `officer` calls for backup (from his phone), or refresh the one
-    open for him with where he is now; pushed to the command post after commit and audited.
-    The caller holds a transaction."""
-    key = f"backup:officer:{officer.pk}"
-    alert = _open_alert_locked(key)
-    created = alert is None
-    if created:
-        alert = Alert.objects.create(
-            kind=Alert.Kind.BACKUP,
-            level=AlertLevel.MERAH,
-            title=_("Butuh bantuan: %(o)s") % {"o": officer},
-            reasons=reasons,
-            kelurahan=kelurahan,
-            dedup_key=key,
-        )
-        alert.ew_new = 0
-    else:
-        alert.reasons = reasons
-        alert.kelurahan = kelurahan
-        alert.save(update_fields=["reasons", "kelurahan", "updated_at"])
-    audit_record(
-        actor=by,
-        action="alert.backup",
-        obj=alert,
-        changes={"officer": [None, officer.pk], "created": [None, created]},
-    )
-    realtime_publish_after_commit(
-        group=ALERTS_GROUP,
-        event=_alert_event(alert, "alert.created" if created else "alert.updated"),
-    )
-    return alert
-
-
 def alert_place_raise(
     *, kind: str, level: str, title: str, reasons: list[str], kelurahan, key: str, exercise: bool
-) -> Alert:
-    """Open an alert about one thing (a logistics leg: `key` names it), or refresh the one open
-    for it (its level raised, never lowered, and its reasons); pushed to the command post after
-    commit. The caller holds a transaction."""
+) -> tuple[Alert, bool]:
+    """Open an alert about one thing (`key` names it: a logistics leg, an officer calling for
+    backup), or refresh the one open for it (its level raised, never lowered; its title,
+    reasons and kelurahan); pushed to the command post after commit. Returns (alert, created).
+    The caller holds a transaction."""
     alert = _open_alert_locked(key)
     created = alert is None
     if created:
@@ -206,11 +173,34 @@ def alert_place_raise(
             alert.level = AlertLevel.MERAH
         alert.title = title
         alert.reasons = reasons
-        alert.save(update_fields=["level", "title", "reasons", "updated_at"])
+        alert.kelurahan = kelurahan
+        alert.save(update_fields=["level", "title", "reasons", "kelurahan", "updated_at"])
     alert.ew_new = 0
     realtime_publish_after_commit(
         group=ALERTS_GROUP,
         event=_alert_event(alert, "alert.created" if created else "alert.updated"),
+    )
+    return alert, created
+
+
+def alert_backup_raise(*, officer, by, kelurahan, reasons: list[str]) -> Alert:
+    """Open a merah alert that `officer` calls for backup (from his phone), or refresh the one
+    open for him with where he is now; pushed to the command post after commit and audited.
+    The caller holds a transaction."""
+    alert, created = alert_place_raise(
+        kind=Alert.Kind.BACKUP,
+        level=AlertLevel.MERAH,
+        title=_("Butuh bantuan: %(o)s") % {"o": officer},
+        reasons=reasons,
+        kelurahan=kelurahan,
+        key=f"backup:officer:{officer.pk}",
+        exercise=False,
+    )
+    audit_record(
+        actor=by,
+        action="alert.backup",
+        obj=alert,
+        changes={"officer": [None, officer.pk], "created": [None, created]},
     )
     return alert
 

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from core.access import (
     CAN_PLAN_LOGISTICS,
+    CAN_READ_LEGS,
     CAN_READ_LOGISTICS,
     CAN_RECORD_CUSTODY,
 )
@@ -21,7 +22,7 @@ from core.drf import body_object
 from core.uploads import accepts_uploads
 from incidents.idempotency import IdempotencyKeyRefused, idempotency_key_check
 from logistics import services
-from logistics.models import CustodyEvent, Leg, ManifestItem
+from logistics.models import CustodyEvent, Direction, Leg, ManifestItem
 from logistics.selectors import (
     convoy_board,
     custody_trail,
@@ -36,6 +37,7 @@ class LegSerializer(serializers.ModelSerializer):
     origin_name = serializers.CharField(source="origin.name")
     destination = serializers.CharField(source="destination.code")
     destination_name = serializers.CharField(source="destination.name")
+    direction = serializers.ChoiceField(choices=Direction.choices, read_only=True)
     escorted = serializers.BooleanField(source="is_escorted")
     team_size = serializers.SerializerMethodField()
     commander = serializers.SerializerMethodField()
@@ -175,7 +177,7 @@ class LegViewSet(viewsets.ReadOnlyModelViewSet):
     """Legs of the distribution plan: komando and intel all with names, the KPU liaison all
     without any person's name, a field officer the legs he escorts."""
 
-    read_roles = CAN_READ_LOGISTICS | CAN_RECORD_CUSTODY
+    read_roles = CAN_READ_LEGS
     action_roles = {"steps": CAN_RECORD_CUSTODY, "escort": CAN_PLAN_LOGISTICS}
     serializer_class = LegSerializer
     queryset = Leg.objects.none()  # for the schema; get_queryset scopes by user

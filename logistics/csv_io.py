@@ -29,15 +29,13 @@ from core.csv_io import (
 )
 from core.services import audit_record
 from logistics.models import (
-    DISTRIBUTION_STAGES,
     STAGES,
-    Direction,
     Leg,
     LegStatus,
     ManifestItem,
     Site,
 )
-from logistics.services import counts_clean, seals_clean, sites_ensure
+from logistics.services import counts_clean, escort_team, nrps_split, seals_clean, sites_ensure
 from personnel.models import Officer
 
 ITEMS = [i.value for i in ManifestItem]
@@ -47,6 +45,19 @@ OPTIONAL = ["kendaraan", "komandan_nrp", "pengawal_nrp", *ITEMS, "segel"]
 STATE = ["status", "berangkat_aktual", "tiba_aktual", "diserahkan", "masalah"]
 COLUMNS = [*REQUIRED, *OPTIONAL, *STATE]
 TIME_FORMAT = "%Y-%m-%d %H:%M"
+# The leg's fields an import writes (_parse's values but the escorts).
+WRITTEN = [
+    "code",
+    "stage",
+    "origin",
+    "destination",
+    "planned_departure",
+    "planned_arrival",
+    "vehicle",
+    "commander",
+    "manifest",
+    "seals",
+]
 
 
 def _time(text: str) -> str:
@@ -110,10 +121,6 @@ def _site(text: str, column: str, sites: dict[str, Site], errors: list) -> Site 
     return site
 
 
-def _nrps(text: str) -> list[str]:
-    return text.replace(";", " ").replace(",", " ").split()
-
-
 def _parse(cells: dict[str, str], sites, officers, errors: list) -> dict:
     values: dict = {"code": cells["kode"].strip().lower()}
     code_field = Leg._meta.get_field("code")
@@ -152,7 +159,7 @@ def _parse(cells: dict[str, str], sites, officers, errors: list) -> dict:
     if commander_nrp and values["commander"] is None:
         errors.append(("komandan_nrp", _("NRP tidak dikenal: %(v)s") % {"v": commander_nrp}))
     escorts = []
-    for nrp in _nrps(cells.get("pengawal_nrp", "")):
+    for nrp in nrps_split(cells.get("pengawal_nrp", "")):
         if nrp not in officers:
             errors.append(("pengawal_nrp", _("NRP tidak dikenal: %(v)s") % {"v": nrp}))
         else:
@@ -225,22 +232,27 @@ def _apply(rows, by) -> ImportResult:
         parsed.append(values)
     if errors:
         return ImportResult(errors=errors)
-    created, updated = [], []
+    # In bulk: a whole city's schedule is about a thousand legs.
+    new: list[Leg] = []
+    changed: list[Leg] = []
+    teams: dict[str, list] = {}
     for values in parsed:
-        escorts, commander = values.pop("escorts"), values["commander"]
+        escorts = values.pop("escorts")
+        teams[values["code"]] = escort_team(values["commander"], escorts)
         leg = existing.get(values["code"]) or Leg()
-        is_new = leg.pk is None
         for name, value in values.items():
             setattr(leg, name, value)
-        leg.direction = (
-            Direction.DISTRIBUSI if leg.stage in DISTRIBUTION_STAGES else Direction.PENGEMBALIAN
-        )
-        leg.save()
-        team = {o.pk: o for o in escorts}
-        if commander is not None:
-            team[commander.pk] = commander
-        leg.escorts.set(list(team.values()))
-        (created if is_new else updated).append(leg.code)
+        leg.updated_at = timezone.now()  # bulk_update does not touch auto_now fields
+        (new if leg.pk is None else changed).append(leg)
+    Leg.objects.bulk_create(new, batch_size=500)
+    Leg.objects.bulk_update(changed, [*WRITTEN, "updated_at"], batch_size=500)
+    through = Leg.escorts.through
+    through.objects.filter(leg__in=changed).delete()
+    through.objects.bulk_create(
+        [through(leg=leg, officer=o) for leg in new + changed for o in teams[leg.code]],
+        batch_size=1000,
+    )
+    created, updated = [leg.code for leg in new], [leg.code for leg in changed]
     audit_record(
         actor=by,
         action="logistics.import",

@@ -124,7 +124,6 @@ class Leg(models.Model):
 
     code = models.SlugField(_("kode"), max_length=64, unique=True)
     stage = models.CharField(_("tahap"), max_length=12, choices=Stage.choices, db_index=True)
-    direction = models.CharField(_("arah"), max_length=12, choices=Direction.choices)
     origin = models.ForeignKey(
         Site, on_delete=models.PROTECT, related_name="legs_out", verbose_name=_("asal")
     )
@@ -176,6 +175,21 @@ class Leg(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def direction(self) -> str:
+        """Distribution (towards the TPS) or return: follows from the stage."""
+        if self.stage in DISTRIBUTION_STAGES:
+            return Direction.DISTRIBUSI
+        return Direction.PENGEMBALIAN
+
+    def get_direction_display(self) -> str:
+        return Direction(self.direction).label
+
+    @property
+    def manifest_lines(self) -> list[tuple[str, str, int]]:
+        """The manifest as (item, label, count), in the manifest's order."""
+        return [(k, ManifestItem(k).label, n) for k, n in self.manifest.items()]
 
     @property
     def is_escorted(self) -> bool:

@@ -26,17 +26,19 @@ LOADING_AHEAD = dt.timedelta(hours=6)
 
 
 def _legs():
-    return Leg.objects.select_related(
-        "origin", "destination", "destination__kecamatan", "commander"
-    ).prefetch_related("escorts")
+    return Leg.objects.select_related("origin", "destination")
+
+
+def _escorted_by(user):
+    """The legs `user`'s officer commands or escorts."""
+    return _legs().filter(Q(commander__user=user) | Q(escorts__user=user)).distinct()
 
 
 def leg_list_for_user(*, user):
     """Every leg for those who read logistics (the liaison without names: the serializers drop
-    them); a field officer the legs he escorts."""
-    if user_has_role(user, CAN_READ_LOGISTICS):
-        return _legs()
-    return _legs().filter(Q(commander__user=user) | Q(escorts__user=user)).distinct()
+    them); a field officer the legs he escorts. With the escort team, for the pages and API."""
+    legs = _legs() if user_has_role(user, CAN_READ_LOGISTICS) else _escorted_by(user)
+    return legs.select_related("commander").prefetch_related("escorts")
 
 
 def leg_get_for_user(*, user, pk) -> Leg:
@@ -50,10 +52,8 @@ def escort_legs_for(*, user):
     """The legs `user` escorts that are still to do, or finished in the last 12 hours."""
     recent = timezone.now() - dt.timedelta(hours=12)
     return (
-        _legs()
-        .filter(Q(commander__user=user) | Q(escorts__user=user))
+        _escorted_by(user)
         .filter(Q(handed_over_at__isnull=True) | Q(handed_over_at__gte=recent))
-        .distinct()
         .order_by("planned_departure", "code")
     )
 
@@ -71,14 +71,20 @@ BOARD_COLUMNS = [
 ]
 
 
+# The board's column of a leg by its status; a leg with a problem is under "masalah" whatever
+# its status (a stopped leg always has one).
+COLUMN_OF = {
+    LegStatus.RENCANA: "muat",
+    LegStatus.MUAT: "muat",
+    LegStatus.JALAN: "jalan",
+    LegStatus.TERHENTI: "masalah",
+    LegStatus.TIBA: "tiba",
+    LegStatus.DISERAHKAN: "diserahkan",
+}
+
+
 def _column(leg: Leg) -> str:
-    if leg.problem:
-        return "masalah"
-    if leg.status in (LegStatus.RENCANA, LegStatus.MUAT):
-        return "muat"
-    if leg.status == LegStatus.TERHENTI:
-        return "masalah"
-    return leg.status
+    return "masalah" if leg.problem else COLUMN_OF[leg.status]
 
 
 def convoy_board(*, now: dt.datetime | None = None, exercise: bool | None = None) -> dict:
@@ -99,9 +105,7 @@ def convoy_board(*, now: dt.datetime | None = None, exercise: bool | None = None
         qs = qs.filter(is_exercise=exercise)
     columns: dict[str, list[Leg]] = {key: [] for key, _label in BOARD_COLUMNS}
     for leg in qs.order_by("planned_arrival", "code"):
-        leg.late = (
-            leg.arrived_at is None and leg.planned_arrival < now and leg.status != "diserahkan"
-        )
+        leg.late = leg.arrived_at is None and leg.planned_arrival < now
         columns[_column(leg)].append(leg)
     # The latest handovers first: what the command post wants to see come in.
     columns["diserahkan"].sort(key=lambda leg: leg.handed_over_at or now, reverse=True)

@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.access import CAN_RECORD_ANY_CUSTODY, user_has_role
-from core.changes import data_changed_mark
 from core.realtime import ALERTS_GROUP, realtime_publish_after_commit
 from core.services import audit_record
 from incidents.alerts import alert_place_raise
@@ -142,7 +141,7 @@ def _leg_event(leg: Leg) -> dict:
 
 
 def _changed(leg: Leg) -> None:
-    data_changed_mark()
+    # The publish path counts the change for the dashboard caches (core.realtime._publish).
     realtime_publish_after_commit(group=ALERTS_GROUP, event=_leg_event(leg))
 
 
@@ -150,8 +149,8 @@ def _place(leg: Leg):
     return leg.destination.kelurahan or leg.origin.kelurahan
 
 
-def _raise(leg: Leg, *, kind: str, level: str, title: str, reasons: list[str]) -> Alert:
-    return alert_place_raise(
+def _raise(leg: Leg, *, kind: str, level: str, title: str, reasons: list[str]) -> None:
+    alert_place_raise(
         kind=kind,
         level=level,
         title=title,
@@ -166,16 +165,27 @@ def _route(leg: Leg) -> str:
     return f"{leg.origin.name} → {leg.destination.name}"
 
 
+def escort_team(commander: Officer | None, escorts: list[Officer]) -> list[Officer]:
+    """The officers of an escort: the escorts and the commander, each once."""
+    team = {o.pk: o for o in escorts}
+    if commander is not None:
+        team[commander.pk] = commander
+    return list(team.values())
+
+
+def nrps_split(text: str) -> list[str]:
+    """NRP written in a form or a CSV cell, separated by spaces, commas or semicolons."""
+    return text.replace(";", " ").replace(",", " ").split()
+
+
 @transaction.atomic
 def leg_escort_set(*, leg: Leg, by, commander: Officer | None, escorts: list[Officer]) -> Leg:
     """Set who escorts a leg (the commander is one of them); audited, pushed."""
     leg = Leg.objects.select_for_update().select_related("origin", "destination").get(pk=leg.pk)
     if leg.status == LegStatus.DISERAHKAN:
         raise ValidationError({"commander": _("Perjalanan ini sudah diserahterimakan.")})
-    team = {o.pk: o for o in escorts}
-    if commander is not None:
-        team[commander.pk] = commander
-    elif team:
+    team = escort_team(commander, escorts)
+    if commander is None and team:
         raise ValidationError({"commander": _("Tunjuk komandan pengawalan dari para pengawal.")})
     before = {
         "commander": leg.commander_id,
@@ -185,14 +195,14 @@ def leg_escort_set(*, leg: Leg, by, commander: Officer | None, escorts: list[Off
     if leg.problem == Problem.NO_ESCORT and commander is not None:
         leg.problem, leg.problem_note = Problem.NONE, ""
     leg.save(update_fields=["commander", "problem", "problem_note", "updated_at"])
-    leg.escorts.set(list(team.values()))
+    leg.escorts.set(team)
     audit_record(
         actor=by,
         action="logistics.escort",
         obj=leg,
         changes={
             "commander": [before["commander"], leg.commander_id],
-            "escorts": [before["escorts"], sorted(team)],
+            "escorts": [before["escorts"], sorted(o.pk for o in team)],
         },
     )
     _changed(leg)

@@ -25,7 +25,6 @@ from core.access import (
     role_required,
     user_has_role,
 )
-from core.csv_io import MAX_BYTES
 from core.uploads import accepts_uploads
 from incidents.idempotency import IdempotencyKeyRefused, idempotency_key_check
 from incidents.photos import photo_response
@@ -47,34 +46,32 @@ class PlanImportForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("Jadwal distribusi KPU (CSV, UTF-8, maks. 10 MB)"))
 
 
-def _board_context(request) -> dict:
-    return {
+def _board_page(request, *, form=None, result=None, status: int = 200):
+    """The logistics page: the board, the latest custody steps (named for the command post),
+    and for the command post the plan's import (with an import's errors) and export."""
+    context = {
         "board": convoy_board(),
         "names": names_visible(request.user),
-        "now": timezone.now(),
+        "trail": custody_trail(user=request.user, limit=30),
+        "can_plan": user_has_role(request.user, CAN_PLAN_LOGISTICS),
+        "form": form or PlanImportForm(),
+        "result": result,
     }
+    return render(request, "logistics/board.html", context, status=status)
 
 
 @role_required(*CAN_READ_LOGISTICS)
 def logistics_board(request):
     """The convoy board: legs by phase, problems, progress per kecamatan, the latest custody
     steps; the plan's import and export for the command post."""
-    context = _board_context(request)
-    context.update(
-        {
-            "trail": custody_trail(user=request.user, limit=30),
-            "can_plan": user_has_role(request.user, CAN_PLAN_LOGISTICS),
-            "form": PlanImportForm(),
-        }
-    )
-    return render(request, "logistics/board.html", context)
+    return _board_page(request)
 
 
 @role_required(*OPERATIONAL)
 @require_GET
 def logistics_board_fragment(request):
     """The board alone, for the dashboard to refresh in place after a push."""
-    return render(request, "logistics/_board.html", _board_context(request))
+    return render(request, "logistics/_board.html", {"board": convoy_board()})
 
 
 @role_required(*CAN_PLAN_LOGISTICS)
@@ -84,28 +81,16 @@ def logistics_import(request):
     form = PlanImportForm(request.POST, request.FILES)
     result = None
     if form.is_valid():
-        upload = form.cleaned_data["file"]
-        if upload.size > MAX_BYTES:
-            form.add_error("file", _("Berkas terlalu besar (maks. 10 MB)."))
-        else:
-            result = legs_import(data=upload.read(), by=request.user)
-            if result.ok:
-                messages.success(
-                    request,
-                    _("Impor berhasil: %(c)d perjalanan baru, %(u)d diperbarui.")
-                    % {"c": result.created, "u": result.updated},
-                )
-                return redirect("logistics-board")
-    context = _board_context(request)
-    context.update(
-        {
-            "trail": custody_trail(user=request.user, limit=30),
-            "can_plan": True,
-            "form": form,
-            "result": result,
-        }
-    )
-    return render(request, "logistics/board.html", context, status=400)
+        # The upload itself: csv_read refuses one over its size limit before reading it.
+        result = legs_import(data=form.cleaned_data["file"], by=request.user)
+        if result.ok:
+            messages.success(
+                request,
+                _("Impor berhasil: %(c)d perjalanan baru, %(u)d diperbarui.")
+                % {"c": result.created, "u": result.updated},
+            )
+            return redirect("logistics-board")
+    return _board_page(request, form=form, result=result, status=400)
 
 
 @role_required(*CAN_PLAN_LOGISTICS)
@@ -137,10 +122,8 @@ def leg_detail(request, pk: int):
         else:
             messages.success(request, _("Tim pengawal disimpan."))
             return redirect("leg-page", pk=leg.pk)
-    manifest = [(ManifestItem(k).label, v) for k, v in leg.manifest.items()]
     context = {
         "leg": leg,
-        "manifest": manifest,
         "names": names_visible(request.user),
         "trail": list(reversed(custody_trail(user=request.user, leg=leg))),
         "can_plan": can_plan,
@@ -152,7 +135,7 @@ def leg_detail(request, pk: int):
 def _team_from(post) -> tuple[Officer | None, list[Officer]]:
     """The commander and escorts named by NRP in the escort form; an unknown NRP is refused."""
     commander_nrp = post.get("commander_nrp", "").strip()
-    nrps = post.get("escort_nrps", "").replace(";", " ").replace(",", " ").split()
+    nrps = services.nrps_split(post.get("escort_nrps", ""))
     found = {o.nrp: o for o in Officer.objects.filter(nrp__in=[commander_nrp, *nrps])}
     unknown = [n for n in [commander_nrp, *nrps] if n and n not in found]
     if unknown:
@@ -224,7 +207,6 @@ def escort_legs(request):
         "logistics/escort.html",
         {
             "legs": legs,
-            "items": ManifestItem.choices,
             "roles": CustodyEvent.ReceiverRole.choices,
             "kinds": CustodyEvent.Kind,
             "key": str(uuid.uuid4()),

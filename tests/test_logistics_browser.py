@@ -40,7 +40,6 @@ def test_the_escort_records_a_handover_and_the_board_shows_it_live(
     leg = Leg.objects.create(
         code="uji-kawal-tps",
         stage="pps_tps",
-        direction="distribusi",
         origin=Site.objects.get(code="pps-purwoasri"),
         destination=Site.objects.get(code="tps-purwoasri-001"),
         planned_departure=now + dt.timedelta(minutes=10),

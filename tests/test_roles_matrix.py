@@ -157,7 +157,6 @@ def samples(personas, settings, tmp_path):
     leg = Leg.objects.create(
         code="uji-1",
         stage="pps_tps",
-        direction="distribusi",
         origin=Site.objects.create(code="pps-uji", kind="pps", name="PPS Uji", lat=-5.1, lon=105.3),
         destination=Site.objects.create(
             code="tps-uji", kind="tps", name="TPS", lat=-5.1, lon=105.3

@@ -20,37 +20,47 @@
 
   function qs() { return query.toString(); }
 
-  // ---- counters, plots and map, refreshed in place ----
-  var refreshTimer = null;
-  function refreshPanel() {
-    // A partial update through htmx (static/vendor/htmx): the panel's HTML from the server,
-    // swapped in place. An error answer is not swapped (what is shown stays; the next tick
-    // tries again); a session that ended comes back as the login page: reload to it.
-    return htmx.ajax("GET", config.panelUrl + "?" + qs(), { target: panel, swap: "innerHTML" })
-      .catch(function () { /* keep what is shown; the next tick tries again */ });
-  }
-  panel.addEventListener("htmx:beforeSwap", function (evt) {
-    var url = evt.detail.xhr.responseURL || "";
-    if (url.indexOf("/accounts/login/") !== -1) {
-      evt.detail.shouldSwap = false;
-      window.location.reload();
+  // A part of the page refreshed in place through htmx (static/vendor/htmx): its HTML from the
+  // server (url() gives the address), swapped in, then after() runs; every `every` ms, and after
+  // a push through schedule(), coalesced and spread over `spread` ms so fifty screens do not all
+  // ask at once. An error answer is not swapped (what is shown stays; the next tick tries
+  // again); a session that ended comes back as the login page: reload to it.
+  function liveFragment(el, url, opts) {
+    var timer = null;
+    function refresh() {
+      if (!el || !url()) { return Promise.resolve(); }
+      return htmx.ajax("GET", url(), { target: el, swap: "innerHTML" })
+        .then(opts.after || function () {})
+        .catch(function () { /* keep what is shown; the next tick tries again */ });
     }
-  });
+    function schedule() {
+      if (timer) { return; }
+      timer = setTimeout(function () { timer = null; refresh(); }, opts.spread[0] + Math.random() * opts.spread[1]);
+    }
+    if (el) {
+      setInterval(refresh, opts.every);
+      el.addEventListener("htmx:beforeSwap", function (evt) {
+        var answered = evt.detail.xhr.responseURL || "";
+        if (answered.indexOf("/accounts/login/") !== -1) {
+          evt.detail.shouldSwap = false;
+          window.location.reload();
+        }
+      });
+    }
+    return { refresh: refresh, schedule: schedule };
+  }
+
+  // ---- counters, plots and map, refreshed in place ----
+  // The counters and plots after a push: the map itself is updated from the push (the
+  // incident's point, the alert's ring) and reloaded whole only every two minutes and after a
+  // catch-up.
+  var panelPart = liveFragment(panel, function () { return config.panelUrl + "?" + qs(); },
+    { every: 30000, spread: [1500, 2500] });
+  var refreshPanel = panelPart.refresh, scheduleRefresh = panelPart.schedule;
   function refreshMap() {
     if (!opsMap) { return Promise.resolve(); }
     return opsMap.load(qs()).catch(function () { /* next tick */ });
   }
-  function scheduleRefresh() {
-    // The counters and plots after a push: coalesced, and spread over a few seconds so fifty
-    // screens do not all ask at once. The map itself is updated from the push (the incident's
-    // point, the alert's ring) and reloaded whole only every two minutes and after a catch-up.
-    if (refreshTimer) { return; }
-    refreshTimer = setTimeout(function () {
-      refreshTimer = null;
-      refreshPanel();
-    }, 1500 + Math.random() * 2500);
-  }
-  setInterval(refreshPanel, 30000);
   setInterval(refreshMap, 120000);
 
   if (form) {
@@ -285,26 +295,13 @@
     var list = incomingEl.querySelector("#incoming-list");
     if (incomingCount && list) { incomingCount.textContent = list.dataset.count; }
   }
-  var incomingTimer = null;
-  function refreshIncoming() {
-    if (!incomingEl || !config.incomingUrl) { return Promise.resolve(); }
-    return htmx.ajax("GET", config.incomingUrl, { target: incomingEl, swap: "innerHTML" })
-      .then(function () { tickCountdowns(); markSeen(); })
-      .catch(function () { /* keep what is shown; the next tick tries again */ });
-  }
-  function scheduleIncoming() {
-    if (incomingTimer) { return; }
-    incomingTimer = setTimeout(function () { incomingTimer = null; refreshIncoming(); }, 300 + Math.random() * 500);
-  }
+  var incomingPart = liveFragment(incomingEl, function () { return config.incomingUrl; },
+    { every: 15000, spread: [300, 500], after: function () { tickCountdowns(); markSeen(); } });
+  var refreshIncoming = incomingPart.refresh, scheduleIncoming = incomingPart.schedule;
   if (incomingEl) {
     markSeen();
     tickCountdowns();
     setInterval(tickCountdowns, 1000);
-    setInterval(refreshIncoming, 15000);
-    incomingEl.addEventListener("htmx:beforeSwap", function (evt) {
-      var url = evt.detail.xhr.responseURL || "";
-      if (url.indexOf("/accounts/login/") !== -1) { evt.detail.shouldSwap = false; window.location.reload(); }
-    });
   }
 
   // ---- the convoy board: logistics legs by phase, and those on the road on the map ----
@@ -313,24 +310,8 @@
     var data = document.getElementById("convoy-positions");
     if (opsMap && opsMap.setConvoys) { opsMap.setConvoys(data ? JSON.parse(data.textContent) : []); }
   }
-  function refreshConvoy() {
-    if (!convoyEl || !config.convoyUrl) { return Promise.resolve(); }
-    return htmx.ajax("GET", config.convoyUrl, { target: convoyEl, swap: "innerHTML" })
-      .then(drawConvoys)
-      .catch(function () { /* keep what is shown */ });
-  }
-  var convoyTimer = null;
-  function scheduleConvoy() {
-    if (convoyTimer) { return; }
-    convoyTimer = setTimeout(function () { convoyTimer = null; refreshConvoy(); }, 300 + Math.random() * 500);
-  }
-  if (convoyEl) {
-    setInterval(refreshConvoy, 30000);
-    convoyEl.addEventListener("htmx:beforeSwap", function (evt) {
-      var url = evt.detail.xhr.responseURL || "";
-      if (url.indexOf("/accounts/login/") !== -1) { evt.detail.shouldSwap = false; }
-    });
-  }
+  var scheduleConvoy = liveFragment(convoyEl, function () { return config.convoyUrl; },
+    { every: 30000, spread: [300, 500], after: drawConvoys }).schedule;
 
   function upsertAlert(a, opts) {
     opts = opts || {};
