@@ -12,10 +12,12 @@ merah, kuning, hijau, then the newest. Real reports only: an exercise shows on i
 
 import datetime as dt
 
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from incidents.models import EwScore, Incident, IncidentStatus, IntelReport, Tip
+from incidents.models import AlertLevel, EwScore, Incident, IncidentStatus, IntelReport, Tip
 
 QUEUE_HOURS = 6
 QUEUE_SIZE = 30
@@ -36,8 +38,7 @@ def _levels(field: str, ids: list[int]) -> dict[int, tuple[str, int]]:
 
 
 def _short(text: str, n: int = 110) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+    return Truncator(" ".join((text or "").split())).chars(n)
 
 
 def incoming_list(*, now=None, limit: int = QUEUE_SIZE) -> list[dict]:
@@ -64,7 +65,7 @@ def incoming_list(*, now=None, limit: int = QUEUE_SIZE) -> list[dict]:
                 "text": _short(i.description),
                 "due": due,
                 "late": due is not None and due < now,
-                "url": f"/kejadian/{i.pk}/",
+                "url": reverse("incident-page-detail", args=[i.pk]),
             }
         )
     tips = list(
@@ -78,7 +79,7 @@ def incoming_list(*, now=None, limit: int = QUEUE_SIZE) -> list[dict]:
         source=_("informasi masyarakat"),
         title=lambda t: t.kelurahan.name if t.kelurahan_id else (t.place or "–"),
         text=lambda t: _short(t.text),
-        url=lambda t: f"/intel/informasi/#tip-{t.pk}",
+        url=lambda t: f"{reverse('tip-triage')}#tip-{t.pk}",
     )
     intel = list(
         IntelReport.objects.filter(created_at__gte=since, is_exercise=False)
@@ -91,7 +92,7 @@ def incoming_list(*, now=None, limit: int = QUEUE_SIZE) -> list[dict]:
         source=_("laporan informasi"),
         title=lambda r: r.subject,
         text=lambda r: r.kelurahan.name if r.kelurahan_id else "",
-        url=lambda r: f"/intel/laporan/{r.pk}/",
+        url=lambda r: reverse("intel-report-page", args=[r.pk]),
     )
     rows.sort(key=lambda r: (not r["late"], LEVEL_ORDER.get(r["level"], 3), -r["at"].timestamp()))
     return rows[:limit]
@@ -124,5 +125,4 @@ def _scored_rows(kind: str, objs: list, *, source: str, title, text, url) -> lis
 def _level_label(level: str | None, score: int | None) -> str:
     if level is None:
         return _("menunggu skor")
-    names = {"merah": _("merah"), "kuning": _("kuning"), "hijau": _("hijau")}
-    return f"{names.get(level, level)} ({score})"
+    return f"{AlertLevel(level).label} ({score})"

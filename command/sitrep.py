@@ -136,7 +136,7 @@ def sitrep_build(*, start: dt.datetime, end: dt.datetime, partner: bool, author:
         alerts=_alerts(start=start, end=end, partner=partner),
         force=_force(start=start, end=end, partner=partner),
         intel=None if partner else _intel(start=start, end=end),
-        logistics=logistics_summary(),
+        logistics=logistics_summary(start=start, end=end),
     )
     report.notable = _notable(incidents, start=start, end=end, partner=partner)
     report.risks = _risks(report, phase=phase, partner=partner)
@@ -295,12 +295,10 @@ def _alerts(*, start, end, partner: bool) -> dict:
     }
     if not partner:
         by_kind = dict(qs.values_list("kind").annotate(n=Count("id")).order_by())
-        # The logistics kinds only when one was raised: a report without ballots under escort
-        # keeps its table as it was.
         kinds = [
             (k, label)
             for k, label in Alert.Kind.choices
-            if not k.startswith("log_") or k in by_kind
+            if k not in Alert.OPTIONAL_KINDS or k in by_kind
         ]
         out["by_kind"] = _counted(by_kind, kinds)
     return out

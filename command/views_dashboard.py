@@ -226,6 +226,18 @@ def dashboard_incoming(request):
     return HttpResponse(html)
 
 
+@require_GET
+@role_required(*OPERATIONAL)
+def dashboard_convoy(request):
+    """The convoy board alone (logistics.selectors.convoy_board), for the page to refresh in
+    place after a leg's push; shared by every screen like the panel."""
+    html = cached(
+        f"dash:convoy:{get_language()}",
+        lambda: render_to_string("logistics/_board.html", {"board": convoy_board()}),
+    )
+    return HttpResponse(html)
+
+
 def _liaison_context(request, f) -> dict:
     return {
         "summary": liaison_summary(f),

@@ -25,7 +25,6 @@ from operations.reference import (
     POLLING_DAY_2024,
     VOTERS_BY_KECAMATAN,
     WIB,
-    phases_place,
     polling_day_shift,
     reference_load,
 )
@@ -523,8 +522,7 @@ def demo_seed(*, voting_day: dt.date | None = None, logistics: bool = True) -> D
     so that polling day is `voting_day` (the Pemilu 2024 calendar itself when `None`)."""
     rng = random.Random(SEED)  # noqa: S311 (demo data, not secrets)
     shift = polling_day_shift(voting_day)
-    reference_load()
-    phases_place(voting_day)
+    reference_load(voting_day=voting_day)
     units = _units()
     _users_exist()
     _contingents(units, _bko_request(shift), shift)

@@ -42,6 +42,7 @@ def _open_alert_locked(key: str) -> Alert | None:
 
 
 def _alert_event(alert: Alert, kind: str) -> dict:
+    new = getattr(alert, "ew_new", None)
     return {
         "type": kind,
         "alert": {
@@ -52,10 +53,11 @@ def _alert_event(alert: Alert, kind: str) -> dict:
             "title": alert.title,
             "reasons": alert.reasons,
             "kelurahan": alert.kelurahan.name if alert.kelurahan_id else None,
-            # A new alert holds this batch's reports only: no count needed.
-            "reports": getattr(alert, "ew_new", None) or alert.scores.count(),
+            # A new alert holds this batch's reports only (ew_new: no count needed); an alert
+            # about no report (overdue, backup, logistics: ew_new 0) needs neither query.
+            "reports": alert.scores.count() if new is None else new,
             # The links the card shows (a pushed card read "Laporan: 1" until a reload).
-            "report_refs": score_refs(alert.scores.all()[:REFS_PUSHED]),
+            "report_refs": [] if new == 0 else score_refs(alert.scores.all()[:REFS_PUSHED]),
             "escalation": alert.escalation,
             "overdue": alert.ack_overdue_at is not None,
             "is_exercise": alert.is_exercise,

@@ -2,7 +2,6 @@
 order), the command post reads them and the overdue list (the rules: incidents/tps_returns.py)."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -76,24 +75,14 @@ class TpsReturnViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer):
-        key = self.idempotency_key
         data = dict(serializer.validated_data)
-        with transaction.atomic():
-            # Locked: the order check and the write see the same status (tps_return_check).
-            tps = Tps.objects.select_for_update().get(pk=data.pop("tps").pk)
-            try:
-                tps_returns.tps_return_check(
-                    by=self.request.user,
-                    tps=tps,
-                    status=data["status"],
-                    reason=data["reason"],
-                    key=key,
-                )
-            except DjangoPermissionDenied as exc:
-                raise PermissionDenied(str(exc)) from None  # DRF's own would drop the message
-            serializer.instance = tps_returns.tps_return_create(
-                by=self.request.user, key=key, tps=tps, **data
+        try:
+            # The TPS locked: the order check and the write see the same status.
+            serializer.instance, _created = tps_returns.tps_return_file(
+                by=self.request.user, key=self.idempotency_key, tps_id=data.pop("tps").pk, **data
             )
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied(str(exc)) from None  # DRF's own would drop the message
 
     @extend_schema(responses=TpsOverdueSerializer(many=True))
     @action(detail=False, methods=["get"], pagination_class=None)

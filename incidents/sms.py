@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from core.access import CAN_FILE_FIELD_REPORTS, CAN_FILE_TPS_RETURNS, user_has_role
 from incidents import services, tps_returns
-from incidents.models import IDEMPOTENCY_KEY_MAX, CrowdColour, IncidentType, TpsReturn
+from incidents.models import IDEMPOTENCY_KEY_MAX, CrowdColour, IncidentType
 from operations.models import Kelurahan, Tps, TpsStatus
 from personnel.models import Officer
 
@@ -236,14 +236,10 @@ def sms_file(*, sender: str, text: str) -> tuple[object, bool, str]:
     note = _("lewat SMS; kejadian: %(k)s") % {
         "k": _("ada") if data["incidents"] else _("tidak ada")
     }
-    with transaction.atomic():
-        tps = Tps.objects.select_for_update().get(pk=data["tps"].pk)
-        existed = TpsReturn.objects.filter(reporter=user, idempotency_key=parsed.key).exists()
-        try:
-            tps_returns.tps_return_check(by=user, tps=tps, status=data["status"], key=parsed.key)
-        except ValidationError as exc:
-            raise SmsRefused(" ".join(exc.messages)) from None
-        record = tps_returns.tps_return_create(
-            by=user, tps=tps, status=data["status"], note=note, key=parsed.key
+    try:
+        record, created = tps_returns.tps_return_file(
+            by=user, tps_id=data["tps"].pk, status=data["status"], note=note, key=parsed.key
         )
-    return record, not existed, _("Laporan TPS %(t)s diterima.") % {"t": tps.number}
+    except ValidationError as exc:
+        raise SmsRefused(" ".join(exc.messages)) from None
+    return record, created, _("Laporan TPS %(t)s diterima.") % {"t": data["tps"].number}

@@ -17,7 +17,7 @@ from incidents.models import (
     TpsReturn,
 )
 from incidents.selectors import tps_overdue_list
-from operations.models import Assignment, TpsStatus
+from operations.models import Assignment, Tps, TpsStatus
 
 TPS_RETURN_ORDER = [
     TpsStatus.DIBUKA,
@@ -87,6 +87,23 @@ def tps_return_check(*, by, tps, status: str, reason: str = "", key: str | None 
                     % names
                 }
             )
+
+
+def tps_return_file(
+    *, by, tps_id, status: str, note: str = "", reason: str = "", key: str | None = None
+) -> tuple[TpsReturn, bool]:
+    """File a return from the field or the command post (the API, the form, an SMS): the TPS
+    locked, tps_return_check, then tps_return_create. Returns (record, created): created is
+    False for a retry of a key the reporter used already. Raises PermissionDenied or
+    ValidationError."""
+    with transaction.atomic():
+        tps = Tps.objects.select_for_update().filter(pk=tps_id).first() if tps_id else None
+        if tps is None:
+            raise ValidationError({"tps": _("Pilih TPS.")})
+        existed = bool(key) and TpsReturn.objects.filter(reporter=by, idempotency_key=key).exists()
+        tps_return_check(by=by, tps=tps, status=status, reason=reason, key=key)
+        record = tps_return_create(by=by, tps=tps, status=status, note=note, key=key, reason=reason)
+    return record, not existed
 
 
 def tps_return_create(

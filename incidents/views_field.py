@@ -8,7 +8,6 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -68,14 +67,9 @@ def tps_return_form(request):
         status = request.POST.get("status", "")
         try:
             key = idempotency_key_check(request.POST.get("idempotency_key"), required=False)
-            with transaction.atomic():
-                tps = Tps.objects.select_for_update().filter(pk=tps_id).first()
-                if tps is None:
-                    raise ValidationError({"tps": _("Pilih TPS.")})
-                tps_returns.tps_return_check(by=request.user, tps=tps, status=status, key=key)
-                record = tps_returns.tps_return_create(
-                    by=request.user, tps=tps, status=status, note=_note(request.POST), key=key
-                )
+            record, _created = tps_returns.tps_return_file(
+                by=request.user, tps_id=tps_id, status=status, note=_note(request.POST), key=key
+            )
         except IdempotencyKeyRefused as refused:
             errors = {"tps": refused.message}
         except PermissionDenied as exc:

@@ -120,9 +120,7 @@ def tip_triage(request):
 def intel_detail(request, pk: int):
     """One Laporan Informasi: source and grading, the facts, the opinion, its scores."""
     report = get_object_or_404(
-        IntelReport.objects.select_related(
-            "author", "kelurahan", "tps__kelurahan"
-        ).prefetch_related("scores"),
+        IntelReport.objects.select_related("author", "kelurahan", "tps").prefetch_related("scores"),
         pk=pk,
     )
     return render(

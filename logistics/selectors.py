@@ -232,9 +232,12 @@ def custody_photo_get_for_user(*, user, pk) -> CustodyPhoto:
     return photo
 
 
-def logistics_summary(*, exercise: bool = False) -> dict:
-    """The situation report's section: legs by status, problems, progress per kecamatan."""
-    legs = Leg.objects.filter(is_exercise=exercise)
+def logistics_summary(*, start: dt.datetime, end: dt.datetime, exercise: bool = False) -> dict:
+    """The situation report's section for [start, end): the legs planned to be on the road in
+    the period, by their status now, those with a problem; and the progress per kecamatan."""
+    legs = Leg.objects.filter(
+        is_exercise=exercise, planned_departure__lt=end, planned_arrival__gte=start
+    )
     by_status = dict(legs.values_list("status").annotate(n=Count("id")).order_by())
     problems = [
         {

@@ -1,7 +1,7 @@
 """Pages of election logistics (docs/logistics.md): the convoy board with the plan's import and
-export, a leg's page with its custody trail and escort, the dashboard's board fragment, the
-escort's phone page (its steps go through the field app's outbox; without JavaScript the forms
-post here) and the handover photos."""
+export, a leg's page with its custody trail and escort, the escort's phone page (its steps go
+through the field app's outbox; without JavaScript the forms post here) and the handover
+photos. The dashboard's board fragment is command.views_dashboard.dashboard_convoy."""
 
 import io
 import uuid
@@ -21,7 +21,6 @@ from core.access import (
     CAN_PLAN_LOGISTICS,
     CAN_READ_CUSTODY_PHOTOS,
     CAN_READ_LOGISTICS,
-    OPERATIONAL,
     role_required,
     user_has_role,
 )
@@ -65,13 +64,6 @@ def logistics_board(request):
     """The convoy board: legs by phase, problems, progress per kecamatan, the latest custody
     steps; the plan's import and export for the command post."""
     return _board_page(request)
-
-
-@role_required(*OPERATIONAL)
-@require_GET
-def logistics_board_fragment(request):
-    """The board alone, for the dashboard to refresh in place after a push."""
-    return render(request, "logistics/_board.html", {"board": convoy_board()})
 
 
 @role_required(*CAN_PLAN_LOGISTICS)

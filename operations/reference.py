@@ -126,14 +126,15 @@ PATTERNS = [
 ]
 
 
-def reference_load(apps=None) -> None:
-    """Create or update kecamatan, kelurahan, phases, satgas and the TPS patterns (idempotent).
+def reference_load(apps=None, *, voting_day: dt.date | None = None) -> None:
+    """Create or update kecamatan, kelurahan, phases (placed around `voting_day`: phases_place),
+    satgas and the TPS patterns (idempotent).
 
     `apps` is the migration's app registry when called from a migration.
     """
     if apps is None:
         apps = django_apps
-    places_load(apps)
+    places_load(apps, voting_day=voting_day)
     Satgas = apps.get_model("personnel", "Satgas")
     for order, (code, name) in enumerate(SATGAS, start=1):
         Satgas.objects.update_or_create(code=code, defaults={"name": name, "order": order})
@@ -144,7 +145,7 @@ def reference_load(apps=None) -> None:
         )
 
 
-def places_load(apps) -> None:
+def places_load(apps, *, voting_day: dt.date | None = None) -> None:
     """Kecamatan, kelurahan and the election phases (what migration 0002 loads)."""
     Kecamatan = apps.get_model("operations", "Kecamatan")
     Kelurahan = apps.get_model("operations", "Kelurahan")
@@ -157,7 +158,7 @@ def places_load(apps) -> None:
                 code=slugify(kel_name),
                 defaults={"name": kel_name, "kecamatan": kec, "lat": klat, "lon": klon},
             )
-    phases_place(None, apps=apps)
+    phases_place(voting_day, apps=apps)
 
 
 # Polling day of the reference calendar: every phase is placed relative to it.

@@ -176,6 +176,12 @@ class Alert(models.Model):
         LOG_MISMATCH = "log_mismatch", _("selisih serah terima logistik")
         LOG_NO_ESCORT = "log_no_escort", _("logistik tanpa pengawalan")
 
+    # Kinds a summary lists only when one was raised (a city without ballots under escort
+    # keeps its alert tables as they were).
+    OPTIONAL_KINDS = frozenset(
+        {Kind.LOG_OVERDUE, Kind.LOG_STOPPED, Kind.LOG_MISMATCH, Kind.LOG_NO_ESCORT}
+    )
+
     kind = models.CharField(_("jenis"), max_length=16, choices=Kind.choices)
     level = models.CharField(_("tingkat"), max_length=8, choices=AlertLevel.choices)
     status = models.CharField(

@@ -6,5 +6,6 @@
   var data = document.getElementById("point-map-config");
   if (!el || !data || !window.L || !window.SispamMap) { return; }
   var config = JSON.parse(data.textContent);
-  window.SispamMap.point(el, config, config.i18n || { layers: {} });
+  // No layer control on the small map: its layers need no names.
+  window.SispamMap.point(el, config, { layers: {} });
 })();
