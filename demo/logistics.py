@@ -152,21 +152,24 @@ def logistics_demo_seed(*, voting_day: dt.date, now: dt.datetime | None = None) 
                 todo.discard(obj.stage)
                 obj.commander_id = field_officer.pk
                 team[0] = field_officer.pk
-    Leg.objects.bulk_create([obj for obj, _team in plan], batch_size=500)
+    legs = [obj for obj, _team in plan]
+    events = _history(legs, now)  # sets each leg's state before the one insert
+    Leg.objects.bulk_create(legs, batch_size=500)
+    CustodyEvent.objects.bulk_create(events, batch_size=1000)
     through = Leg.escorts.through
     through.objects.bulk_create(
         [through(leg_id=obj.pk, officer_id=o) for obj, team in plan for o in set(team)],
         batch_size=1000,
     )
-    _history([obj for obj, _team in plan], now)
     return len(plan)
 
 
-def _history(legs: list[Leg], now: dt.datetime) -> None:
-    """The custody trail of what has already happened by `now`, as the escorts recorded it."""
+def _history(legs: list[Leg], now: dt.datetime) -> list[CustodyEvent]:
+    """What has already happened by `now`: each leg (not saved yet) moved on, and the custody
+    trail the escorts recorded, to insert once the legs are."""
     recorder = get_user_model().objects.filter(username=Role.KOMANDO).first()
     if recorder is None:
-        return
+        return []
     events: list[CustodyEvent] = []
     for leg in legs:
         if leg.planned_departure > now:
@@ -208,20 +211,7 @@ def _history(legs: list[Leg], now: dt.datetime) -> None:
             leg.destination.lon,
             leg.planned_arrival,
         )
-    CustodyEvent.objects.bulk_create(events, batch_size=1000)
-    Leg.objects.bulk_update(
-        legs,
-        [
-            "status",
-            "departed_at",
-            "arrived_at",
-            "handed_over_at",
-            "last_lat",
-            "last_lon",
-            "last_seen_at",
-        ],
-        batch_size=500,
-    )
+    return events
 
 
 def _receiver(kind: str) -> str:
