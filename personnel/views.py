@@ -10,8 +10,9 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from core.access import CAN_MANAGE_BKO, CAN_READ_PERSONNEL, role_required, user_has_role
+from core.dates import OUT_OF_RANGE, datetime_in_range
 from personnel import services
-from personnel.csv_io import bko_roster_import
+from personnel.csv_io import ROSTER_COLUMNS, bko_roster_import
 from personnel.models import BkoContingent, BkoRequest, OfficerStatus, Unit
 from personnel.selectors import officer_list_for_user, strength_rollup
 
@@ -52,10 +53,20 @@ def strength(request):
 
 
 def _when(value: str, field: str):
-    moment = parse_datetime(value or "")
+    try:
+        moment = parse_datetime(value or "")
+    except ValueError:  # well formed, but no such day or hour
+        moment = None
     if moment is None:
         raise ValidationError({field: _("Isi tanggal dan jam (YYYY-MM-DD HH:MM).")})
-    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+    try:
+        moment = moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+    except (OverflowError, ValueError):
+        moment = None
+    # The API's bounds (core.dates): the years the system handles.
+    if moment is None or not datetime_in_range(moment):
+        raise ValidationError({field: OUT_OF_RANGE})
+    return moment
 
 
 def _number(value: str, field: str) -> int:
@@ -145,7 +156,7 @@ def bko(request):
             "contingents": contingents,
             "can_manage": can_manage,
             "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
-            "roster_header": "nrp,name,rank,phone,function",
+            "roster_header": ",".join(ROSTER_COLUMNS),
         },
         status=status,
     )

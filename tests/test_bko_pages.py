@@ -86,6 +86,31 @@ def test_komando_runs_a_bko_request_from_ask_to_release(db, komando):
             "YYYY-MM-DD",
         ),
         ({"op": "hapus"}, "tidak dikenal"),
+        # Out of range: a year the database's UTC cannot hold, a count past its column.
+        (
+            {
+                "op": "request",
+                "kind": "Brimob",
+                "count": "5",
+                "location": "x",
+                "reason": "y",
+                "needed_from": "0001-01-01T00:00",
+                "needed_until": "0001-01-02T00:00",
+            },
+            "tahun 2000",
+        ),
+        (
+            {
+                "op": "request",
+                "kind": "Brimob",
+                "count": "99999999999999999999",
+                "location": "x",
+                "reason": "y",
+                "needed_from": "2027-04-20T07:00",
+                "needed_until": "2027-04-22T07:00",
+            },
+            "2147483647",
+        ),
     ],
 )
 def test_bad_input_is_a_400_with_a_message_and_nothing_saved(db, komando, data, message):
