@@ -52,7 +52,6 @@ def incoming_list(*, now=None, limit: int = QUEUE_SIZE) -> list[dict]:
         .order_by("-reported_at")[:limit]
     )
     for i in incidents:
-        due = i.verify_due_at
         rows.append(
             {
                 "kind": "incident",
@@ -63,8 +62,8 @@ def incoming_list(*, now=None, limit: int = QUEUE_SIZE) -> list[dict]:
                 "source": _("laporan lapangan"),
                 "title": f"{i.get_type_display()} · {i.kelurahan.name if i.kelurahan_id else '–'}",
                 "text": _short(i.description),
-                "due": due,
-                "late": due is not None and due < now,
+                "due": i.verify_due_at,
+                "late": i.verify_late(now),
                 "url": reverse("incident-page-detail", args=[i.pk]),
             }
         )

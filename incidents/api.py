@@ -7,7 +7,6 @@ from django.conf import settings
 from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import (
@@ -202,11 +201,8 @@ class IncidentSerializer(serializers.ModelSerializer):
         role_dependent_fields = [f for f in fields if f not in LIAISON_INCIDENT_FIELDS]
 
     def get_overdue(self, obj) -> bool:
-        return obj.overdue_at is not None or (
-            obj.status == IncidentStatus.BARU
-            and obj.verify_due_at is not None
-            and obj.verify_due_at < timezone.now()
-        )
+        # Late now, or was late (flagged by the sweep) before it was verified.
+        return obj.overdue_at is not None or obj.verify_late()
 
 
 class TimelineEntrySerializer(serializers.Serializer):

@@ -56,12 +56,10 @@ STATUS_ORDER = ["belum_dibuka"] + [s for s, _h, _m in TPS_RETURN_SCHEDULE]
 
 
 def incident_overdue_q(now=None) -> Q:
-    """Incidents late for verification: flagged by the sweep, or still new past their due time
-    before the sweep's next run (what the incident list shows as "baru · terlambat")."""
-    now = now or timezone.now()
-    return Q(overdue_at__isnull=False, status=IncidentStatus.BARU) | Q(
-        status=IncidentStatus.BARU, verify_due_at__lt=now
-    )
+    """Incidents late for verification: still new past their due time, whether the sweep has
+    flagged them yet or not (Incident.is_verify_late; the incident list's "baru · terlambat").
+    The sweep sets overdue_at only past verify_due_at, which never moves."""
+    return Q(status=IncidentStatus.BARU, verify_due_at__lt=now or timezone.now())
 
 
 def incident_list_for_user(*, user) -> QuerySet[Incident]:

@@ -176,7 +176,6 @@ def incident_list(request):
             "statuses": IncidentStatus.choices,
             "colours": CrowdColour.choices,
             "selected": {"status": status, "colour": colour},
-            "now": timezone.now(),
         },
     )
 

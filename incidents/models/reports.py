@@ -4,6 +4,7 @@ use of force, Gakkumdu referrals, photos), TPS returns, and alerts."""
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import AppendOnlyModel
@@ -144,6 +145,19 @@ class Incident(models.Model):
         if self.first_on_scene_at is None:
             return None
         return int((self.first_on_scene_at - self.reported_at).total_seconds())
+
+    def verify_late(self, now=None) -> bool:
+        """Still new past its verification time (incidents.selectors.incident_overdue_q)."""
+        now = now or timezone.now()
+        return (
+            self.status == IncidentStatus.BARU
+            and self.verify_due_at is not None
+            and self.verify_due_at < now
+        )
+
+    @property
+    def is_verify_late(self) -> bool:
+        return self.verify_late()
 
 
 class AlertLevel(models.TextChoices):
