@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -11,6 +12,7 @@ from incidents import triage
 from incidents.models import (
     AlertLevel,
     CrowdColour,
+    EwScore,
     IncidentType,
     IntelField,
     IntelReport,
@@ -89,7 +91,9 @@ def tip_triage(request):
         "kelurahan", "triaged_by", "promoted_incident", "promoted_intel"
     )
     if shown["level"]:
-        tips = tips.filter(scores__level=shown["level"]).distinct()
+        # The level the page shows: the newest score's (a tip may have been scored again).
+        newest = EwScore.objects.filter(tip=OuterRef("pk")).values("level")[:1]
+        tips = tips.annotate(level_now=Subquery(newest)).filter(level_now=shown["level"])
     if shown["q"]:
         tips = tips.filter(text__icontains=shown["q"])
     # EwScore's own ordering puts a report's newest score first.

@@ -175,3 +175,15 @@ def test_the_li_list_and_a_promoted_tip_link_to_the_li_page(scored_tip, personas
     assert f'href="/intel/laporan/{report.pk}/"' in client.get("/intel/laporan/").content.decode()
     tips = client.get("/intel/informasi/", {"status": "all"}).content.decode()
     assert f'href="/intel/laporan/{report.pk}/"' in tips
+
+
+def test_the_level_filter_reads_each_tips_newest_score(db, client_for):
+    tip = TipFactory(text="Ada kerumunan di simpang, ternyata hajatan warga.")
+    EwScoreFactory(tip=tip, level="merah", score=80)
+    # Scored again by a newer engine: what the page shows.
+    EwScoreFactory(tip=tip, level="hijau", score=5, engine_version="ew-test-2")
+    client = client_for("intel")
+    merah = client.get("/intel/informasi/", {"level": "merah"}).content.decode()
+    assert f'id="tip-{tip.pk}"' not in merah
+    hijau = client.get("/intel/informasi/", {"level": "hijau"}).content.decode()
+    assert f'id="tip-{tip.pk}"' in hijau
