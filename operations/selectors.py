@@ -203,17 +203,23 @@ def _post_key(plan_key: str | None, post_id: int) -> str:
     return plan_key or f"post-{post_id}"
 
 
+def plan_window_assignments(plan):
+    """The active assignments in the plan's window, and those of them applying it replaces
+    (the planner's; every one when it was run without keeping manual ones): shared by the
+    preview (plan_changes) and operations.services.plan_accept, so they cannot drift apart."""
+    window = {"starts_at__lt": plan.ends_at, "ends_at__gt": plan.starts_at}
+    active = Assignment.objects.filter(status=Assignment.Status.ACTIVE, **window)
+    replaced = active.filter(source=Assignment.Source.PLANNER) if plan.keep_manual else active
+    return active, replaced
+
+
 def plan_changes(plan) -> dict:
     """What applying the draft `plan` would do to the assignments in its window, as
     :func:`operations.services.plan_accept` does it: officers added (not on duty there now),
     moved (now at another post), staying, removed (a planner assignment the plan does not
     make again; manual ones too when the plan was run without keeping them) and skipped
     (assigned by hand since the run). Counts, and the first rows of each with names."""
-    window = {"starts_at__lt": plan.ends_at, "ends_at__gt": plan.starts_at}
-    active = Assignment.objects.filter(status=Assignment.Status.ACTIVE, **window)
-    replaced_qs = (
-        active if not plan.keep_manual else active.filter(source=Assignment.Source.PLANNER)
-    )
+    active, replaced_qs = plan_window_assignments(plan)
     rows = replaced_qs.values_list("officer_id", "post__plan_key", "post_id", "post__name")
     replaced = {o: (_post_key(k, p), name) for o, k, p, name in rows}
     kept = set(active.exclude(pk__in=replaced_qs.values("pk")).values_list("officer_id", flat=True))

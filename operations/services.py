@@ -25,7 +25,7 @@ from operations.models import (
     TpsCategory,
     validate_in_city,
 )
-from operations.selectors import planner_input_build
+from operations.selectors import plan_window_assignments, planner_input_build
 from operations.vulnerability import vulnerability_category
 from personnel.models import Officer
 
@@ -277,10 +277,7 @@ def plan_accept(*, plan: DeploymentPlan, by) -> DeploymentPlan:
     plan = DeploymentPlan.objects.select_for_update().get(pk=plan.pk)
     if plan.status != DeploymentPlan.Status.DRAFT:
         raise ValidationError({"status": _("Hanya rencana draf yang dapat diterapkan.")})
-    window = {"starts_at__lt": plan.ends_at, "ends_at__gt": plan.starts_at}
-    old = Assignment.objects.filter(status=Assignment.Status.ACTIVE, **window)
-    if plan.keep_manual:
-        old = old.filter(source=Assignment.Source.PLANNER)
+    active, old = plan_window_assignments(plan)
     cancelled = old.update(status=Assignment.Status.CANCELLED)
     DeploymentPlan.objects.filter(status=DeploymentPlan.Status.ACCEPTED).update(
         status=DeploymentPlan.Status.SUPERSEDED
@@ -314,11 +311,7 @@ def plan_accept(*, plan: DeploymentPlan, by) -> DeploymentPlan:
         plan_key__in=live_keys
     ).update(is_active=False)
     # Someone may have been assigned by hand between the run and now: leave him where he is.
-    busy = set(
-        Assignment.objects.filter(status=Assignment.Status.ACTIVE, **window).values_list(
-            "officer_id", flat=True
-        )
-    )
+    busy = set(active.values_list("officer_id", flat=True))
     rows = []
     skipped = 0
     for cluster in clusters:
