@@ -61,7 +61,6 @@ from incidents.selectors import (
     incident_referrals_for_user,
     incident_timeline_for_user,
 )
-from incidents.sms import sms_copy_complete
 from personnel.models import Officer
 
 
@@ -430,13 +429,6 @@ class IncidentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             return Response(
                 {"detail": message, "code": "idempotency_conflict", "idempotency_key": [message]},
                 status=status.HTTP_422_UNPROCESSABLE_ENTITY,
-            )
-        if not created and incident.request_hash == services.SMS_COPY:
-            incident = sms_copy_complete(
-                incident=incident,
-                by=request.user,
-                description=data["description"],
-                fingerprint=fingerprint,
             )
         return Response(
             incident_created_body(incident),

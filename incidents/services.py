@@ -129,13 +129,30 @@ def incident_create(
         )
         if existing is None:
             raise  # not a retry: a real integrity problem
-        return _same_or_conflict(existing, fingerprint), False
+        existing = _same_or_conflict(existing, fingerprint)
+        if existing.request_hash == SMS_COPY and fingerprint != SMS_COPY:
+            existing = _sms_copy_complete(existing, by, data.get("description"), fingerprint)
+        return existing, False
     return incident, True
 
 
 # The fingerprint of a report filed from a coded SMS (incidents/sms.py): the data copy with the
 # same key is the same report whatever its body (the SMS has no free text), and completes it.
 SMS_COPY = "sms"
+
+
+def _sms_copy_complete(incident, by, description: str | None, fingerprint: str) -> Incident:
+    """The data copy of a report that came first by SMS: its description replaces the coded
+    one (kept in the timeline), and from now on it is an ordinary report (its fingerprint)."""
+    with transaction.atomic():
+        locked = Incident.objects.select_for_update().get(pk=incident.pk)
+        if locked.request_hash != SMS_COPY:
+            return locked  # completed already by another retry
+        before = locked.description
+        locked.description, locked.request_hash = description or before, fingerprint
+        locked.save(update_fields=["description", "request_hash"])
+        incident_event(locked, by, "sms_completed", note=before)
+    return locked
 
 
 def _same_or_conflict(existing: Incident, fingerprint: str) -> Incident:

@@ -23,7 +23,6 @@ import re
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -183,21 +182,6 @@ def sender_officer(phone: str) -> Officer:
     if len(matches) != 1 or not matches[0].user.is_active:
         raise PermissionDenied(_("Nomor ini tidak terdaftar untuk melapor lewat SMS."))
     return matches[0]
-
-
-def sms_copy_complete(*, incident, by, description: str, fingerprint: str):
-    """The data copy of a report that came first by SMS: its description replaces the coded
-    one (kept in the timeline), and from now on it is an ordinary report (its fingerprint)."""
-    with transaction.atomic():
-        locked = type(incident).objects.select_for_update().get(pk=incident.pk)
-        if locked.request_hash != services.SMS_COPY:
-            return locked  # completed already by another retry
-        before = locked.description
-        locked.description = description
-        locked.request_hash = fingerprint
-        locked.save(update_fields=["description", "request_hash"])
-        services.incident_event(locked, by, "sms_completed", note=before)
-    return locked
 
 
 def sms_file(*, sender: str, text: str) -> tuple[object, bool, str]:
