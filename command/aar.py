@@ -27,6 +27,16 @@ def _report_alert(inject: ExerciseInject, level: str | None):
     """The first alert (at or above `level`) that took this inject's report in, and when the
     command post had it: the later of the alert's creation and the report's scoring (a report
     added to an alert already open reached the screen when it was scored)."""
+    if inject.kind == "logistics":
+        # A stopped leg's alert is about the leg (logistics.services: one per leg and kind).
+        leg_id = (inject.result or {}).get("leg_id")
+        alerts = Alert.objects.filter(dedup_key=f"leg:{leg_id}:{Alert.Kind.LOG_STOPPED}")
+        if level:
+            alerts = alerts.filter(
+                level__in=[lv for lv, r in LEVEL_RANK.items() if r >= LEVEL_RANK[level]]
+            )
+        alert = alerts.order_by("created_at").first() if leg_id else None
+        return (alert, alert.created_at) if alert else (None, None)
     subject = {"intel": "intel", "tip": "tip", "incident": "incident"}.get(inject.kind)
     if subject is None or getattr(inject, f"{subject}_id") is None:
         return None, None
@@ -77,6 +87,8 @@ def _object_ref(inject: ExerciseInject) -> dict | None:
         pk = getattr(inject, f"{field}_id")
         if pk:
             return {"type": field, "id": pk}
+    if (inject.result or {}).get("leg_id"):
+        return {"type": "leg", "id": inject.result["leg_id"]}
     return None
 
 

@@ -33,6 +33,7 @@ from incidents.models import (
 )
 from incidents.services import incident_transition
 from incidents.tps_returns import tps_return_create
+from logistics.services import exercise_leg_stop, exercise_legs_end
 from operations.models import ExerciseInject, ExerciseRun, Kelurahan, Scenario, Tps
 
 log = logging.getLogger(__name__)
@@ -177,6 +178,15 @@ def _play(inject: ExerciseInject, run: ExerciseRun, controller) -> None:
             key=key,
             is_exercise=True,
         )
+    elif inject.kind == "logistics":
+        leg = exercise_leg_stop(
+            by=controller,
+            origin=data["origin"],
+            destination=data["destination"],
+            note=data["note"],
+            key=f"{run.pk}-{inject.index}",
+        )
+        inject.result = {"leg_id": leg.pk, "leg": leg.code}
     elif inject.kind == "escalate":
         target = (
             run.injects.filter(spec__ref=data["target"], incident__isnull=False)
@@ -237,6 +247,7 @@ def _end_leftovers(run: ExerciseRun) -> None:
     outcome = _("Latihan #%(n)d berakhir.") % {"n": run.pk}
     for alert in Alert.objects.filter(is_exercise=True, status__in=OPEN_ALERT_STATUSES):
         alert_close(alert=alert, by=controller, outcome=outcome)
+    exercise_legs_end(by=controller, prefix=f"{run.pk}-", note=outcome)
     ids = run.injects.filter(kind="incident", incident__isnull=False).values("incident_id")
     for incident in Incident.objects.filter(pk__in=ids, is_exercise=True):
         if incident.status == IncidentStatus.BARU:

@@ -60,6 +60,8 @@ DATA_FIELDS = {
     },
     "tps_return": {"required": ["tps", "status"], "optional": ["note"]},
     "escalate": {"required": ["target", "colour"], "optional": ["note"]},
+    # A leg between two sites of the chain (logistics site codes) stopped on the road.
+    "logistics": {"required": ["origin", "destination", "note"], "optional": []},
 }
 # Which expectations make sense for which kind of inject.
 EXPECTS = {
@@ -68,6 +70,7 @@ EXPECTS = {
     "incident": {"alert", "alert_within", "ack_within", "dispatch_within", "on_scene_within"},
     "tps_return": set(),
     "escalate": {"dispatch_within", "on_scene_within", "force"},
+    "logistics": {"alert", "alert_within", "ack_within"},
 }
 
 

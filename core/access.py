@@ -103,6 +103,10 @@ CAN_READ_FULL_SITREP: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL})
 CAN_READ_EXERCISES: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL, Role.ADMIN})
 CAN_READ_EXERCISE_RUNS: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL})
 CAN_EDIT_SCENARIOS: frozenset[str] = frozenset({Role.ADMIN, Role.KOMANDO})
+# Recapitulation sites (operations.recap): the sessions with crowd and guard counts (no names),
+# and who records their status.
+CAN_READ_RECAP: frozenset[str] = frozenset({Role.KOMANDO, Role.INTEL, Role.PENGHUBUNG_KPU})
+CAN_UPDATE_RECAP: frozenset[str] = frozenset({Role.KOMANDO})
 # Start and stop exercise runs.
 CAN_RUN_EXERCISES: frozenset[str] = frozenset({Role.KOMANDO})
 

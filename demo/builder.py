@@ -18,7 +18,7 @@ from django.utils.text import slugify
 
 from command.scenario import scenario_load_files
 from core.access import Role
-from demo.logistics import logistics_demo_seed
+from demo.logistics import logistics_demo_seed, recap_demo_seed
 from demo.names import FIRST_NAMES, LAST_NAMES, STREETS
 from operations.models import Kecamatan, Kelurahan, Post, PostKind, Tps
 from operations.reference import (
@@ -545,6 +545,7 @@ def demo_seed(*, voting_day: dt.date | None = None, logistics: bool = True) -> D
     # The distribution plan of the ballots under escort, placed around polling day.
     if logistics:
         logistics_demo_seed(voting_day=voting_day or POLLING_DAY_2024)
+    recap_demo_seed(voting_day=voting_day or POLLING_DAY_2024)
     bko = sum(1 for o in officers if o.contingent is not None)
     return DemoResult(
         units=len(units),

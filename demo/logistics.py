@@ -22,6 +22,7 @@ from logistics.models import (
     Stage,
 )
 from logistics.services import GUDANG_CODE, KPU_CODE, sites_ensure
+from operations.models import Kecamatan, Post, PostKind, RecapSession
 from personnel.models import Officer, OfficerStatus
 
 SEED = 2024
@@ -221,3 +222,34 @@ def _receiver(kind: str) -> str:
         SiteKind.TPS: CustodyEvent.ReceiverRole.KPPS,
         SiteKind.KPU: CustodyEvent.ReceiverRole.KPU,
     }.get(kind, CustodyEvent.ReceiverRole.GUDANG)
+
+
+def recap_demo_seed(*, voting_day: dt.date) -> int:
+    """The recapitulation sessions of the demo (made once): each PPK from the day after polling
+    day for three days, guarded by its PPK post; the KPU Kota's four days after, at the KPU
+    office's post. Returns the sessions made."""
+    if RecapSession.objects.exists():
+        return 0
+    posts = {
+        (p.kind, p.kecamatan_id): p
+        for p in Post.objects.filter(kind__in=[PostKind.PPK, PostKind.KPU], is_active=True)
+    }
+    kpu_post = next((p for (kind, _k), p in posts.items() if kind == PostKind.KPU), None)
+    sessions = [
+        RecapSession(
+            kecamatan=kec,
+            post=posts.get((PostKind.PPK, kec.pk)),
+            starts_at=_at(voting_day + dt.timedelta(days=1), 9),
+            ends_at=_at(voting_day + dt.timedelta(days=3), 17),
+        )
+        for kec in Kecamatan.objects.order_by("name")
+    ]
+    sessions.append(
+        RecapSession(
+            post=kpu_post,
+            starts_at=_at(voting_day + dt.timedelta(days=4), 9),
+            ends_at=_at(voting_day + dt.timedelta(days=5), 17),
+        )
+    )
+    RecapSession.objects.bulk_create(sessions)
+    return len(sessions)

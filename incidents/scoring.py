@@ -36,6 +36,7 @@ from incidents.models import (
     Tip,
 )
 from operations.models import ElectionPhase, Tps
+from operations.recap import TROUBLE_WEIGHT, recap_weights
 
 log = logging.getLogger(__name__)
 
@@ -227,6 +228,9 @@ class _Batch:
             .order_by("-starts_at")
             .values_list("starts_at", "ends_at", "risk_weight", "name")
         )
+        # Recapitulation sessions in trouble (operations.recap): they weigh like polling day
+        # on reports from their kecamatan (the KPU Kota's on the whole city).
+        self.recaps = recap_weights(lo=lo, hi=hi)
         places = {
             obj.kelurahan_id
             for (kind, _pk), obj in reports.items()
@@ -251,12 +255,21 @@ class _Batch:
         if places:
             self.concern = _concern_recent(places, lo - self.window, hi)
 
-    def phase(self, at):
-        """(risk weight, name) of the election phase in force at `at`, as phase_current picks."""
-        for starts, ends, weight, name in self.phases:
+    def phase(self, at, kecamatan_id=None):
+        """(risk weight, name) of the election phase in force at `at`, as phase_current picks;
+        raised to TROUBLE_WEIGHT by a recapitulation in trouble there at that time."""
+        weight, label = None, None
+        for starts, ends, w, name in self.phases:
             if starts <= at <= ends:
-                return weight, name
-        return None, None
+                weight, label = w, name
+                break
+        for kec, starts, ends, what in self.recaps:
+            if starts <= at <= ends and kec in (None, kecamatan_id):
+                if weight is None or weight < TROUBLE_WEIGHT:
+                    weight = TROUBLE_WEIGHT
+                label = f"{label} · {what}" if label else what
+                break
+        return weight, label
 
     def vulnerability(self, kelurahan_id, tps) -> str | None:
         """The TPS's category, else the worst category among the kelurahan's TPS."""
@@ -327,8 +340,8 @@ def report_build(kind: str, obj, batch: _Batch | None = None) -> Report:
     if batch is None:
         batch = _Batch({(kind, obj.pk): obj})
     when = _when(kind, obj)
-    weight, label = batch.phase(when)
     kelurahan = obj.kelurahan.name if obj.kelurahan_id else None
+    weight, label = batch.phase(when, obj.kelurahan.kecamatan_id if obj.kelurahan_id else None)
     common = {
         "kelurahan": kelurahan,
         "reported_at": when,

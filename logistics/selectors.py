@@ -20,6 +20,7 @@ from logistics.models import (
     Stage,
 )
 from operations.models import Kecamatan, Tps
+from operations.recap import recap_rows
 
 BOARD_LIMIT = 12  # legs shown per column (the count is of all)
 LOADING_AHEAD = dt.timedelta(hours=6)
@@ -93,7 +94,8 @@ def convoy_board(*, now: dt.datetime | None = None, exercise: bool | None = None
     position, and the progress per kecamatan."""
     now = now or timezone.now()
     qs = _legs().filter(
-        Q(status__in=[LegStatus.JALAN, LegStatus.TERHENTI, LegStatus.TIBA])
+        Q(status__in=[LegStatus.JALAN, LegStatus.TERHENTI])
+        | Q(status=LegStatus.TIBA, arrived_at__gte=now - dt.timedelta(hours=24))
         | ~Q(problem=Problem.NONE)
         | Q(
             status__in=[LegStatus.RENCANA, LegStatus.MUAT],
@@ -134,6 +136,7 @@ def convoy_board(*, now: dt.datetime | None = None, exercise: bool | None = None
         ],
         "on_road": on_road,
         "progress": kecamatan_progress(),
+        "recap": recap_rows(now=now),
         "total": Leg.objects.count(),
     }
 

@@ -18,6 +18,7 @@ from incidents.alerts import alert_place_raise
 from incidents.models import Alert, AlertLevel
 from incidents.photos import photo_prepare
 from logistics.models import (
+    STAGES,
     CustodyEvent,
     CustodyPhoto,
     Leg,
@@ -325,11 +326,14 @@ def custody_record(
     counts=None,
     seals=None,
     note: str = "",
+    system: bool = False,
 ) -> tuple[CustodyEvent, bool]:
     """Record one custody step of `leg` (its escort, or the command post): the leg moves on
     (STEPS), a handover's counts and seals are checked against the manifest, and an alert is
     raised for a stop, a handover that differs, or a departure without escort. The same key
-    again from the same user gives back the first event (created False): a phone's retry."""
+    again from the same user gives back the first event (created False): a phone's retry.
+    `system`: the exercise runner, whose controller account has no role, records its own
+    exercise legs without custody_check."""
     with transaction.atomic():
         if key:
             done = CustodyEvent.objects.filter(recorded_by=by, idempotency_key=key).first()
@@ -340,7 +344,7 @@ def custody_record(
             .select_related("origin__kelurahan", "destination__kelurahan")
             .get(pk=leg.pk)
         )
-        officer = custody_check(by=by, leg=leg)
+        officer = None if system else custody_check(by=by, leg=leg)
         if kind not in STEPS:
             raise ValidationError({"kind": _("Jenis catatan tidak dikenal.")})
         allowed, after = STEPS[kind]
@@ -398,7 +402,7 @@ def _leg_move(leg: Leg, event: CustodyEvent, after: str | None, diffs: list[dict
     kind = event.kind
     if kind == Kind.DEPARTED:
         leg.departed_at = now
-        if not leg.is_escorted:
+        if not leg.is_escorted and not leg.is_exercise:  # an exercise's escort is the scenario's
             leg.problem, leg.problem_note = Problem.NO_ESCORT, _("berangkat tanpa pengawal")
             _raise(
                 leg,
@@ -528,3 +532,57 @@ def custody_photo_add(*, event: CustodyEvent, by, upload) -> CustodyPhoto:
             changes={"event": [None, event.pk], "sha256": [None, prepared.sha256]},
         )
     return photo
+
+
+def exercise_leg_stop(*, by, origin: str, destination: str, note: str, key: str) -> Leg:
+    """An exercise's leg from `origin` to `destination` (site codes) leaves now and is stopped
+    on the road (the penghadangan-logistik scenario): a real leg marked exercise, on the board,
+    raising its exercise alert through the chain. `key` ("<run>-<inject>": the leg is
+    "latihan-<key>") makes a replay a no-op."""
+    sites_ensure()
+    ends = {s.code: s for s in Site.objects.filter(code__in=[origin, destination])}
+    if origin not in ends or destination not in ends:
+        raise ValidationError({"origin": _("Lokasi logistik tidak dikenal.")})
+    stage = STAGES.get((ends[origin].kind, ends[destination].kind))
+    if stage is None:
+        raise ValidationError({"destination": _("Rute ini bukan tahap logistik.")})
+    now = timezone.now()
+    leg, _created = Leg.objects.get_or_create(
+        code=f"latihan-{key}",
+        defaults={
+            "stage": stage,
+            "origin": ends[origin],
+            "destination": ends[destination],
+            "planned_departure": now,
+            "planned_arrival": now + dt.timedelta(hours=1),
+            "vehicle": _("truk logistik (latihan)"),
+            "is_exercise": True,
+        },
+    )
+    a, b = ends[origin], ends[destination]
+    custody_record(by=by, leg=leg, kind=Kind.DEPARTED, key=f"{key}:1", system=True)
+    custody_record(
+        by=by,
+        leg=leg,
+        kind=Kind.STOPPED,
+        key=f"{key}:2",
+        lat=(a.lat + b.lat) / 2,
+        lon=(a.lon + b.lon) / 2,
+        note=note,
+        system=True,
+    )
+    return Leg.objects.get(pk=leg.pk)
+
+
+def exercise_legs_end(*, by, prefix: str, note: str) -> int:
+    """At an exercise's end, its legs ("latihan-<prefix>...") still on the road arrive (the
+    stop ends with it)."""
+    ended = 0
+    for leg in Leg.objects.filter(
+        is_exercise=True,
+        code__startswith=f"latihan-{prefix}",
+        status__in=[LegStatus.JALAN, LegStatus.TERHENTI],
+    ):
+        custody_record(by=by, leg=leg, kind=Kind.ARRIVED, note=note, system=True)
+        ended += 1
+    return ended

@@ -238,6 +238,44 @@ class Post(models.Model):
         validate_in_city(self.lat, self.lon)
 
 
+class RecapSession(models.Model):
+    """A recapitulation session (rekapitulasi): a PPK's (by kecamatan) or the KPU Kota's (no
+    kecamatan), its schedule, its status, the crowd at the site, and the post that guards it
+    (its strength against plan). A troubled session weighs on early warning (docs/logistics.md)."""
+
+    class Status(models.TextChoices):
+        TERJADWAL = "terjadwal", _("terjadwal")
+        BERJALAN = "berjalan", _("berjalan")
+        DISKORS = "diskors", _("diskors")
+        SELESAI = "selesai", _("selesai")
+        BUNTU = "buntu", _("buntu (deadlock)")
+
+    kecamatan = models.ForeignKey(
+        Kecamatan, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("kecamatan")
+    )
+    post = models.ForeignKey(
+        Post, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("pos pengamanan")
+    )
+    starts_at = models.DateTimeField(_("mulai"))
+    ends_at = models.DateTimeField(_("selesai"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default="terjadwal"
+    )
+    # The crowd at the site, in the colours of Perkap 16/2006 (hijau, kuning, merah).
+    crowd_size = models.PositiveIntegerField(_("massa di lokasi"), default=0)
+    crowd_colour = models.CharField(_("situasi massa"), max_length=8, default="hijau")
+    note = models.CharField(_("catatan"), max_length=255, blank=True)
+    updated_at = models.DateTimeField(_("diperbarui"), auto_now=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        verbose_name = _("rekapitulasi")
+        verbose_name_plural = _("rekapitulasi")
+
+    def __str__(self) -> str:
+        return f"PPK {self.kecamatan.name}" if self.kecamatan_id else "KPU Kota Metro"
+
+
 class Assignment(models.Model):
     """An officer at a post for a time window. An officer is never in two places at once
     (operations.services.assignment_create checks it under a lock on the officer)."""
@@ -514,6 +552,7 @@ class ExerciseInject(models.Model):
         INCIDENT = "incident", _("laporan kejadian")
         TPS_RETURN = "tps_return", _("laporan TPS")
         ESCALATE = "escalate", _("eskalasi situasi")
+        LOGISTICS = "logistics", _("logistik terhenti di jalan")
 
     run = models.ForeignKey(
         ExerciseRun, on_delete=models.PROTECT, related_name="injects", verbose_name=_("latihan")

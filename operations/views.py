@@ -2,7 +2,7 @@
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,7 +15,9 @@ from core.access import (
     CAN_OPEN_TPS_PAGES,
     CAN_PLAN_DEPLOYMENT,
     CAN_READ_OVERRIDE_REASON,
+    CAN_READ_RECAP,
     CAN_SET_TPS_VULNERABILITY,
+    CAN_UPDATE_RECAP,
     role_required,
     user_has_role,
 )
@@ -26,9 +28,11 @@ from operations.models import (
     DeploymentPlan,
     Indicator,
     Kecamatan,
+    RecapSession,
     Tps,
     TpsCategory,
 )
+from operations.recap import CROWD_COLOURS, recap_rows, recap_update
 from operations.selectors import operation_window_default, plan_changes, tps_counts_by_category
 from operations.vulnerability import WEIGHTS
 from personnel.models import Officer
@@ -229,3 +233,41 @@ def plan_accept_view(request, pk: int):
         return redirect("plan-page", pk=plan.pk)
     messages.success(request, _("Rencana diterapkan: pos dan penugasan dibuat."))
     return redirect("plan-page", pk=plan.pk)
+
+
+@role_required(*CAN_READ_RECAP)
+def recap_page(request):
+    """The recapitulation sessions (each PPK's and the KPU Kota's): schedule, status, crowd,
+    guard against plan; the command post records a session's status here."""
+    can_update = user_has_role(request.user, CAN_UPDATE_RECAP)
+    status = 200
+    if request.method == "POST":
+        if not can_update:
+            raise PermissionDenied
+        session = get_object_or_404(RecapSession, pk=request.POST.get("session") or 0)
+        try:
+            recap_update(
+                session=session,
+                by=request.user,
+                status=request.POST.get("status", ""),
+                crowd_size=request.POST.get("crowd_size", ""),
+                crowd_colour=request.POST.get("crowd_colour", ""),
+                note=request.POST.get("note", ""),
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            status = 400
+        else:
+            messages.success(request, _("Rekapitulasi %(s)s diperbarui.") % {"s": session})
+            return redirect("recap-page")
+    return render(
+        request,
+        "operations/recap.html",
+        {
+            "rows": recap_rows(),
+            "can_update": can_update,
+            "statuses": RecapSession.Status.choices,
+            "colours": CROWD_COLOURS,
+        },
+        status=status,
+    )

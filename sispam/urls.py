@@ -162,6 +162,7 @@ urlpatterns = [
     path("operasi/tps/<int:pk>/", operations_views.tps_detail, name="tps-page-detail"),
     path("operasi/tps/ekspor.csv", views_csv.tps_csv, name="tps-export"),
     path("operasi/perencanaan/", operations_views.planner_page, name="planner"),
+    path("operasi/rekapitulasi/", operations_views.recap_page, name="recap-page"),
     path("operasi/laporan-situasi/", views_sitrep.sitrep_page, name="sitrep"),
     path("operasi/laporan-situasi/unduh.pdf", views_sitrep.sitrep_pdf_download, name="sitrep-pdf"),
     path("operasi/laporan-situasi/unduh.csv", views_sitrep.sitrep_csv_download, name="sitrep-csv"),

@@ -132,6 +132,8 @@ def test_the_three_shipped_scenarios_are_valid_and_their_expected_merah_alerts_c
         kinds = {i["kind"] for i in definition["injects"]}
         assert "escalate" in kinds
         for inject in definition["injects"]:
+            if inject["kind"] == "logistics":
+                continue  # a stopped leg's alert is merah by rule, not scored (next test)
             if inject["expect"].get("alert") == "merah":
                 # A scenario that expects an alert the engine could never raise trains nothing.
                 assert engine.score(_text(inject["kind"], inject["data"])).level == "merah"
@@ -279,3 +281,35 @@ def test_seed_demo_loads_the_shipped_scenarios_and_the_places_they_name_exist(db
     assert shipped.count() == 3 and {s.version for s in shipped} == {1}
     for scenario in shipped:
         scenario_validate(scenario.definition, check_places=True)
+
+
+def test_the_logistics_inject_stops_a_real_exercise_leg_with_its_merah_alert(db, personas):
+    from command.aar import exercise_report
+    from logistics.models import Leg
+    from logistics.selectors import convoy_board
+
+    reference_load()
+    purwoasri = Kelurahan.objects.get(name="Purwoasri")
+    Tps.objects.create(kelurahan=purwoasri, number=1, lat=-5.09, lon=105.31, dpt=250)
+    definition = scenario_file_read(scenario_files()["penghadangan-logistik"])
+    scenario = scenario_save(by=None, data=definition, source="file")
+    run = exercises.exercise_run_start(scenario=scenario, by=personas["komando"], speed=60)
+    inject = run.injects.get(kind="logistics")
+    exercises.exercise_inject_fire(inject_id=inject.pk)
+    exercises.exercise_inject_fire(inject_id=inject.pk)  # delivered twice: one leg
+    inject.refresh_from_db()
+    assert inject.error == ""
+    leg = Leg.objects.get()
+    assert leg.is_exercise and leg.status == "terhenti" and leg.problem == "terhenti"
+    assert leg.origin.code == "pps-purwoasri" and leg.destination.code == "ppk-metro-utara"
+    alert = Alert.objects.get(kind=Alert.Kind.LOG_STOPPED)
+    assert alert.is_exercise and alert.level == "merah"
+    assert not Alert.objects.filter(kind=Alert.Kind.LOG_NO_ESCORT).exists()
+    masalah = next(c for c in convoy_board()["columns"] if c["key"] == "masalah")
+    assert [x.code for x in masalah["legs"]] == [leg.code]
+    row = next(r for r in exercise_report(run=run)["injects"] if r["index"] == inject.index)
+    assert row["object"] == {"type": "leg", "id": leg.pk}
+    assert row["measured"]["alert_id"] == alert.pk
+    exercises.exercise_run_stop(run=run, by=personas["komando"])
+    leg.refresh_from_db()
+    assert leg.status == "tiba" and leg.problem == ""

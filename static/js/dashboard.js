@@ -415,7 +415,7 @@
   function handle(ev) {
     if (catchingUp) { buffered.push(ev); return; }
     if (ev.intake || ev.type === "intake.scored" || ev.incident) { scheduleIncoming(); }
-    if (ev.leg) { scheduleConvoy(); return; }
+    if (ev.leg || ev.recap) { scheduleConvoy(); return; }
     if (ev.alert) {
       upsertAlert(ev.alert, { fresh: ev.type === "alert.created" });
       if (opsMap) { opsMap.upsertAlert(ev.alert); }
