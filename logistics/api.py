@@ -161,6 +161,9 @@ class TrailEntrySerializer(serializers.Serializer):
     counts = serializers.DictField(child=serializers.IntegerField())
     seals = serializers.ListField(child=serializers.CharField())
     differences = serializers.ListField(child=serializers.DictField())
+    photos = serializers.ListField(
+        child=serializers.IntegerField(), help_text="photo ids; empty for the liaison"
+    )
 
 
 IDEMPOTENCY = OpenApiParameter(
@@ -252,6 +255,7 @@ class CustodyPhotoAddedSerializer(serializers.Serializer):
     url = serializers.CharField()
 
 
+@accepts_uploads("photo")  # on the class: an APIView's upload fields are read from it
 class CustodyPhotoView(APIView):
     """POST /api/v1/logistics/steps/<id>/photos/: a photo of a custody step (the boxes, the
     seals, the signed receipt), by who may record the leg's custody."""
@@ -264,7 +268,6 @@ class CustodyPhotoView(APIView):
         request={"multipart/form-data": CustodyPhotoSerializer},
         responses={201: CustodyPhotoAddedSerializer},
     )
-    @accepts_uploads("photo")
     def post(self, request, pk: int):
         event = get_object_or_404(
             CustodyEvent.objects.select_related("leg"),

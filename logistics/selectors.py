@@ -9,7 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.access import CAN_READ_LOGISTICS, CAN_READ_LOGISTICS_NAMES, user_has_role
+from core.access import (
+    CAN_READ_CUSTODY_PHOTOS,
+    CAN_READ_LOGISTICS,
+    CAN_READ_LOGISTICS_NAMES,
+    user_has_role,
+)
 from logistics.models import (
     CustodyEvent,
     CustodyPhoto,
@@ -194,9 +199,10 @@ def custody_trail(*, user, leg: Leg | None = None, limit: int = 200) -> list[dic
     """Custody events newest first, as `user` may read them: with the escort's and the
     receiver's names for the command post, roles only for the liaison."""
     names = names_visible(user)
-    qs = CustodyEvent.objects.select_related("leg__origin", "leg__destination", "officer").annotate(
-        n_photos=Count("photos")
-    )
+    photos = user_has_role(user, CAN_READ_CUSTODY_PHOTOS)
+    qs = CustodyEvent.objects.select_related(
+        "leg__origin", "leg__destination", "officer"
+    ).prefetch_related("photos")
     if leg is not None:
         qs = qs.filter(leg=leg)
     rows = []
@@ -221,7 +227,10 @@ def custody_trail(*, user, leg: Leg | None = None, limit: int = 200) -> list[dic
                 "seals": event.seals,
                 "differences": event.differences,
                 "note": event.note if names else "",
-                "photos": event.n_photos,
+                # The photos' ids for who may open them (custody_photo_get_for_user), a count
+                # for the liaison.
+                "photos": [p.pk for p in event.photos.all()] if photos else [],
+                "photo_count": len(event.photos.all()),
             }
         )
     return rows

@@ -309,3 +309,62 @@ def test_a_leg_without_escort_is_flagged_before_it_leaves(city, client_for):
     assert set(leg.escorts.values_list("nrp", flat=True)) == {OTHER_NRP, ESCORT_NRP}
     bad = client_for("komando").post(f"/logistik/{leg.pk}/", {"commander_nrp": "12345678"})
     assert bad.status_code == 400 and "NRP tidak dikenal" in bad.content.decode()
+
+
+def _photo_with_gps() -> bytes:
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", (80, 60), (30, 90, 160))
+    exif = Image.Exif()
+    exif[0x8825] = {2: (5.0, 7.0, 0.0), 4: (105.0, 18.0, 0.0)}  # GPSInfo
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    return out.getvalue()
+
+
+def test_a_handover_photo_is_kept_without_its_gps_and_shown_to_who_may(
+    city, api_for, client_for, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from logistics.csv_io import legs_import
+
+    settings.MEDIA_ROOT = tmp_path
+    kel = city["kel"]
+    assert legs_import(data=plan_csv(kel, kel.kecamatan.code), by=None).ok
+    leg = Leg.objects.get(code="d3-tps1")
+    field = api_for("lapangan")
+    step = _step(field, leg, {"kind": "berangkat"}).json()
+    raw = _photo_with_gps()
+    assert Image.open(__import__("io").BytesIO(raw)).getexif().get(0x8825)
+
+    def upload(client):
+        return client.post(
+            f"/api/v1/logistics/steps/{step['id']}/photos/",
+            {"photo": SimpleUploadedFile("segel.jpg", raw, "image/jpeg")},
+            format="multipart",
+        )
+
+    first, again = upload(field), upload(field)
+    assert first.status_code == 201 and first.json()["id"] == again.json()["id"]
+    url = first.json()["url"]
+    shown = client_for("komando").get(url)
+    assert shown.status_code == 200 and shown["Cache-Control"] == "private, no-store"
+    served = Image.open(__import__("io").BytesIO(b"".join(shown.streaming_content)))
+    assert not served.getexif().get(0x8825)  # no GPS in the copy shown
+    page = client_for("komando").get(f"/logistik/{leg.pk}/").content.decode()
+    assert f'href="{url}"' in page
+    assert client_for("penghubung_kpu").get(url).status_code == 403
+    liaison_page = client_for("penghubung_kpu").get(f"/logistik/{leg.pk}/").content.decode()
+    assert url not in liaison_page
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    stranger = APIClient()
+    stranger.credentials(
+        HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=city['stranger'].user).key}"
+    )
+    assert upload(stranger).status_code == 404  # not a step of his legs

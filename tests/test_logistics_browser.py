@@ -2,10 +2,12 @@
 the command post's dashboard shows it on the convoy board without a reload (issue #19)."""
 
 import datetime as dt
+import time
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from PIL import Image
 
 from logistics.models import CustodyEvent, Leg, LegStatus, Site
 from personnel.models import Officer
@@ -32,7 +34,7 @@ def _phone(browser, base: str):
 
 
 def test_the_escort_records_a_handover_and_the_board_shows_it_live(
-    transactional_db, asgi_server, celery_worker, browser
+    transactional_db, asgi_server, celery_worker, browser, tmp_path
 ):
     call_command("seed_demo", "--allow-production", verbosity=0)
     officer = Officer.objects.get(user__username="lapangan")
@@ -70,6 +72,9 @@ def test_the_escort_records_a_handover_and_the_board_shows_it_live(
     form.locator("input[data-item=kotak_suara]").fill("5")
     form.locator("input[data-item=ss_ppwp]").fill("220")
     form.locator("textarea[name=seals]").fill("uji-1 UJI-2")
+    receipt = tmp_path / "tanda-terima.jpg"
+    Image.new("RGB", (1200, 900), (220, 220, 200)).save(receipt, format="JPEG")
+    form.locator("input[name=photo]").set_input_files(str(receipt))
     SHOTS.mkdir(parents=True, exist_ok=True)
     phone.screenshot(path=str(SHOTS / "logistics-escort-phone.png"), full_page=True)
     form.locator("button[type=submit]").click()
@@ -78,6 +83,10 @@ def test_the_escort_records_a_handover_and_the_board_shows_it_live(
     )
     handed = CustodyEvent.objects.get(leg=leg, kind="serah_terima")
     assert handed.differences == [] and handed.receiver_name == "Ketua KPPS 001"
+    deadline = time.monotonic() + 20  # the photo follows its step from the outbox
+    while not handed.photos.exists() and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert handed.photos.count() == 1
     assert Leg.objects.get(pk=leg.pk).status == LegStatus.DISERAHKAN
 
     # The wall sees it in the handed-over column, pushed: no reload of the page.
