@@ -36,6 +36,7 @@ from incidents.models import (
     TpsReturn,
     UseOfForce,
 )
+from logistics.models import CustodyEvent, CustodyPhoto, Leg, Site
 from operations.models import (
     Assignment,
     CheckIn,
@@ -47,6 +48,7 @@ from operations.models import (
     Kecamatan,
     Kelurahan,
     Post,
+    RecapSession,
     Scenario,
     Tps,
 )
@@ -331,6 +333,16 @@ class ExerciseInjectFactory(factory.django.DjangoModelFactory):
     spec = factory.LazyFunction(lambda: {"text": "Massa berkumpul di depan KPU."})
 
 
+class RecapSessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RecapSession
+
+    kecamatan = factory.SubFactory(KecamatanFactory)
+    post = factory.SubFactory(PostFactory, kind="ppk")
+    starts_at = factory.LazyFunction(now)
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + dt.timedelta(days=2))
+
+
 # --- incidents -------------------------------------------------------------------------------
 
 
@@ -502,3 +514,55 @@ class ScoringFailureFactory(factory.django.DjangoModelFactory):
     engine_version = "ew-test"
     attempts = 1
     error = "ValueError: rusak"
+
+
+# --- logistics -------------------------------------------------------------------------------
+
+
+class SiteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Site
+
+    code = factory.Sequence(lambda n: f"pps-uji-{n}")
+    kind = "pps"
+    name = factory.Sequence(lambda n: f"PPS Uji {n}")
+    lat = CENTRE[0]
+    lon = CENTRE[1]
+
+
+class LegFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Leg
+
+    code = factory.Sequence(lambda n: f"uji-{n}")
+    stage = "pps_tps"
+    origin = factory.SubFactory(SiteFactory)
+    destination = factory.SubFactory(
+        SiteFactory, kind="tps", code=factory.Sequence(lambda n: f"tps-uji-{n}")
+    )
+    planned_departure = factory.LazyFunction(now)
+    planned_arrival = factory.LazyAttribute(lambda o: o.planned_departure + dt.timedelta(hours=1))
+    manifest = factory.LazyFunction(lambda: {"kotak_suara": 5})
+    seals = factory.LazyFunction(lambda: ["UJI-1"])
+
+
+class CustodyEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CustodyEvent
+
+    leg = factory.SubFactory(LegFactory)
+    kind = "berangkat"
+    recorded_by = factory.SubFactory(UserFactory)
+
+
+class CustodyPhotoFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CustodyPhoto
+
+    event = factory.SubFactory(CustodyEventFactory)
+    original = factory.LazyFunction(lambda: ContentFile(PNG, name="asli.png"))
+    display = factory.LazyFunction(lambda: ContentFile(PNG, name="bersih.png"))
+    sha256 = hashlib.sha256(PNG).hexdigest()
+    content_type = "image/png"
+    size = len(PNG)
+    uploaded_by = factory.SelfAttribute("event.recorded_by")

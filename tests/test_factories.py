@@ -7,7 +7,7 @@ from django.apps import apps
 
 from tests import factories
 
-APPS = ("core", "personnel", "operations", "incidents")
+APPS = ("core", "personnel", "operations", "incidents", "logistics")
 
 
 def models():
