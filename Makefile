@@ -10,6 +10,9 @@ PORT ?= 8000
 # Tests use the real parts on localhost unless told otherwise.
 TEST_DATABASE_URL ?= postgres://root@127.0.0.1:5432/sispam
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/9
+# The suite runs in two processes (pytest-xdist; each its own database and Redis database, see
+# tests/workers.py), a test file to a process. TEST_WORKERS=0 runs it in one.
+TEST_WORKERS ?= 2
 
 .PHONY: run test fuzz install lint format messages check-deploy clean backup restore vendor
 
@@ -44,7 +47,7 @@ endif
 test: $(STAMP)
 	@DATABASE_URL="$(TEST_DATABASE_URL)" REDIS_URL="$(TEST_REDIS_URL)" bash scripts/ensure-services
 	DATABASE_URL="$(TEST_DATABASE_URL)" REDIS_URL="$(TEST_REDIS_URL)" DEBUG=1 \
-		$(PY) -m pytest $(PYTEST_ARGS)
+		$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # The long schema fuzz (tests/test_schema_fuzz.py): every role, 50 cases per operation and the
 # coverage phase (boundary values, wrong JSON types). Takes many minutes; make test runs a short one.

@@ -39,6 +39,7 @@ from bench._stack import (  # noqa: E402
     BenchDatabase,
     Stack,
     add_database_arguments,
+    cpu_snapshot,
     manage,
     percentile,
     spawn,
@@ -164,6 +165,18 @@ def report(name: str, sender: Sender, start: float, end: float) -> None:
     )
 
 
+def cpu_report(sender: Sender, before: dict[str, float], after: dict[str, float]) -> None:
+    """Where the CPU went while the burst was filed: ms per report filed, by part."""
+    filed = sum(1 for _, s in sender.results if s == 201) or 1
+    parts = [k for k in before if not k.startswith("machine")]
+    print(
+        "burst CPU per report filed (ms): "
+        + ", ".join(f"{k} {1000 * (after[k] - before[k]) / filed:.2f}" for k in parts)
+        + f"; machine busy {1000 * (after['machine busy'] - before['machine busy']) / filed:.2f}"
+        + f" of {1000 * (after['machine total'] - before['machine total']) / filed:.2f}"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rate", type=float, default=100.0)
@@ -257,10 +270,13 @@ def main(argv: list[str] | None = None) -> int:
         report("steady", steady, s0, s1)
         time.sleep(15)  # let the steady phase's tail be scored before the burst
         b_start = db_now(db)
+        cpu0 = cpu_snapshot(stack)
         burst = Sender(stack.url, token, tps, texts, 3)
         b0, b1 = burst.run(args.burst_rate, args.burst_seconds, threads=48)
+        cpu1 = cpu_snapshot(stack)
         b_end = db_now(db)
         report("burst", burst, b0, b1)
+        cpu_report(burst, cpu0, cpu1)
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
             unscored, last = last_scored(db, b_start, b_end)

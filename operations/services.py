@@ -236,7 +236,11 @@ def plan_run(
         raise ValidationError({"reserve_share": _("Porsi cadangan harus 0 sampai kurang dari 1.")})
     if ends_at <= starts_at:
         raise ValidationError({"ends_at": _("Waktu selesai harus sesudah waktu mulai.")})
-    pattern = pattern or DeploymentPattern.objects.get(is_default=True)
+    pattern = pattern or DeploymentPattern.objects.filter(is_default=True).first()
+    if pattern is None:
+        raise ValidationError(
+            {"pattern": _("Belum ada pola penempatan bawaan: pilih pola atau tetapkan satu.")}
+        )
     data = planner_input_build(
         pattern=pattern,
         reserve_share=reserve_share,

@@ -87,3 +87,17 @@ def _reset_axes(db):
 
     AccessAttempt.objects.all().delete()
     AccessFailureLog.objects.all().delete()
+
+
+def pytest_collection_modifyitems(config, items):
+    """The modules that start processes or a browser first, the quick ones after them.
+
+    Under xdist (`make test` runs two processes, a module to a process) the long modules then
+    share out from the start, and the quick ones fill in at the end instead of one process
+    finishing a long module alone. The order within a module stays as written."""
+    heavy = {
+        item.module.__name__
+        for item in items
+        if item.get_closest_marker("stack") or item.get_closest_marker("browser")
+    }
+    items.sort(key=lambda item: item.module.__name__ not in heavy)

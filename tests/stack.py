@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from sispam.stack import UVICORN_OPTIONS
+from tests.workers import WORKER
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -110,7 +111,8 @@ class Proc:
 
 def _spawn(name: str, cmd: list[str], env: dict[str, str]) -> Proc:
     ARTIFACTS.mkdir(exist_ok=True)
-    log = ARTIFACTS / f"{name}.log"
+    # Under xdist each test process names its own logs (tests/workers.py).
+    log = ARTIFACTS / f"{name}{'-' + WORKER if WORKER else ''}.log"
     handle = log.open("w")
     proc = subprocess.Popen(  # noqa: S603
         cmd, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
@@ -208,9 +210,13 @@ def celery_worker(django_db_setup, django_db_blocker):
     worker.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Debian's Chromium driven by Playwright (never `playwright install`: no downloads here)."""
+    """Debian's Chromium driven by Playwright (never `playwright install`: no downloads here).
+
+    One per test module, not per session: while Playwright runs, its event loop runs in the test
+    thread, and a later module's test that runs a loop of its own (asyncio.run, async_to_sync)
+    would fail or pass by the order the tests happened to run in."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():

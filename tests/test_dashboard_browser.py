@@ -225,7 +225,7 @@ def test_an_alert_whose_push_was_lost_still_shows_on_a_connected_screen(
         lost = Alert.objects.create(  # written without a push: as if Redis lost it
             kind="report", level="merah", title="Ancaman di Metro (push hilang)", dedup_key="lost"
         )
-        page.wait_for_selector(f'#alert-feed li.feed-item[data-id="{lost.pk}"]', timeout=10_000)
+        page.wait_for_selector(f'#alert-feed li.feed-item[data-id="{lost.pk}"]', timeout=20_000)
         assert page.locator("#ws-state").get_attribute("data-state") == "connected"
         assert not page.errors, page.errors
     finally:

@@ -204,3 +204,15 @@ def test_a_plan_applied_over_the_demo_polling_day_never_overfills_a_post(demo, p
         ).count()
         == kpu.required_strength
     )
+
+
+def test_running_a_plan_with_no_default_pattern_is_a_400_naming_the_pattern(db, api_for):
+    """Found by the schema fuzz on a database without the migration's default pattern (a
+    transactional test had flushed it): POST /api/v1/plans/ answered 500."""
+    from operations.models import DeploymentPattern
+
+    DeploymentPattern.objects.all().delete()
+    response = api_for("komando").post("/api/v1/plans/", {}, format="json")
+    assert response.status_code == 400, response.content
+    assert "pattern" in response.json()
+    assert not DeploymentPlan.objects.exists()
