@@ -44,7 +44,7 @@ from bench._stack import (  # noqa: E402
     percentile,
     spawn,
 )
-from bench.ingest import request_json  # noqa: E402
+from bench.ingest import print_cpu, request_json  # noqa: E402
 
 WIB = dt.timezone(dt.timedelta(hours=7))
 DEMO_PASSWORD = "sispam-demo-2024"  # noqa: S105 (the public demo login)
@@ -165,18 +165,6 @@ def report(name: str, sender: Sender, start: float, end: float) -> None:
     )
 
 
-def cpu_report(sender: Sender, before: dict[str, float], after: dict[str, float]) -> None:
-    """Where the CPU went while the burst was filed: ms per report filed, by part."""
-    filed = sum(1 for _, s in sender.results if s == 201) or 1
-    parts = [k for k in before if not k.startswith("machine")]
-    print(
-        "burst CPU per report filed (ms): "
-        + ", ".join(f"{k} {1000 * (after[k] - before[k]) / filed:.2f}" for k in parts)
-        + f"; machine busy {1000 * (after['machine busy'] - before['machine busy']) / filed:.2f}"
-        + f" of {1000 * (after['machine total'] - before['machine total']) / filed:.2f}"
-    )
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rate", type=float, default=100.0)
@@ -276,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         cpu1 = cpu_snapshot(stack)
         b_end = db_now(db)
         report("burst", burst, b0, b1)
-        cpu_report(burst, cpu0, cpu1)
+        print_cpu(cpu0, cpu1, sum(1 for _, s in burst.results if s == 201))
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
             unscored, last = last_scored(db, b_start, b_end)

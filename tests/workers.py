@@ -9,6 +9,7 @@ file names for the processes' logs. Run without xdist, nothing changes.
 
 import os
 import re
+from urllib.parse import urlsplit
 
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 
@@ -22,9 +23,9 @@ def redis_url_for_worker(url: str, number: int) -> str:
     """The same server, database number + the worker's number (gw0 keeps the caller's)."""
     if not number:
         return url
-    match = re.fullmatch(r"(.*/)(\d+)", url)
-    base, db = (match.group(1), int(match.group(2))) if match else (url.rstrip("/") + "/", 0)
-    return f"{base}{(db + number) % 16}"
+    parts = urlsplit(url)
+    db = int(parts.path.strip("/") or 0)
+    return parts._replace(path=f"/{db + number}").geturl()
 
 
 if os.environ.get("REDIS_URL"):
